@@ -1,0 +1,2 @@
+export * from './quicksight-user';
+export { ExternalLoginFederationProviderType, IdentityType, UserRole } from './model';

@@ -1,0 +1,395 @@
+import {
+  ArnFormat, CfnOutput, CustomResource, Fn, IResource, ITaggable, Lazy, RemovalPolicy, Resource, Stack, TagManager, TagType, Token,
+} from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
+import {
+  DEFAULT_NAMESPACE, deriveUserName, ExternalLoginFederationProviderType, formatIssue, IdentityType, parseUserArn, UserRole,
+  validateTags, validateUserSpec, type UserSpec, type UserSpecField, type UserTag, type ValidationIssue,
+} from './model';
+import { QuickSightUserProvider } from './provider';
+
+/** The CloudFormation resource type of a QuickSight user. */
+export const RESOURCE_TYPE = 'Custom::QuickSightUser';
+
+/** A QuickSight user, managed by this stack or imported. */
+export interface IQuickSightUser extends IResource {
+  /**
+   * The ARN of the user, `arn:<partition>:quicksight:<identity region>:<account>:user/<namespace>/<user name>`.
+   * @attribute
+   */
+  readonly userArn: string;
+  /**
+   * The QuickSight user name (for IAM role sessions, `RoleName/SessionName`).
+   * @attribute
+   */
+  readonly userName: string;
+  /**
+   * The principal id of the user. Only known for users this stack manages.
+   * @attribute
+   */
+  readonly principalId: string;
+  /**
+   * The URL the user visits to complete registration: QUICKSIGHT users only, and only on the
+   * deployment that registered the user (QuickSight returns it once); an empty string otherwise.
+   * @attribute
+   */
+  readonly invitationUrl: string;
+}
+
+/** Properties of a QuickSightUser. Names follow QuickSight's RegisterUser request. */
+export interface QuickSightUserProps {
+  /** The email address of the user. Changed in place. */
+  readonly email: string;
+
+  /** How QuickSight manages the user's identity. A change registers a new user. */
+  readonly identityType: IdentityType;
+
+  /** The QuickSight role of the user. Changed in place, in either direction. */
+  readonly role: UserRole;
+
+  /**
+   * The QuickSight user name. Required for QUICKSIGHT and IAM_IDENTITY_CENTER users; not accepted
+   * for IAM users, whose name comes from the IAM user or role (`RoleName/SessionName`).
+   * A change registers a new user.
+   * @default - none (IAM users take their name from `iamArn`)
+   */
+  readonly userName?: string;
+
+  /**
+   * The ARN of the IAM user or role to register. Required for, and only accepted with, IAM users.
+   * A change registers a new user.
+   * @default - none
+   */
+  readonly iamArn?: string;
+
+  /**
+   * The session name, for an IAM role registered once per session (user name `RoleName/SessionName`).
+   * Only accepted with the ARN of an IAM role. A change registers a new user.
+   * @default - none: the role itself is registered
+   */
+  readonly sessionName?: string;
+
+  /**
+   * The QuickSight namespace of the user. A change registers a new user.
+   * @default 'default'
+   */
+  readonly namespace?: string;
+
+  /**
+   * The AWS account that holds the QuickSight account. A change registers a new user.
+   * @default - the stack's account
+   */
+  readonly awsAccountId?: string;
+
+  /**
+   * The QuickSight identity region of the account: QuickSight only accepts user calls there,
+   * whatever region the stack is in. A change registers a new user.
+   * @default - the stack's region
+   */
+  readonly identityRegion?: string;
+
+  /**
+   * The custom permissions profile to apply to the user (Enterprise edition; the profile is
+   * created in the QuickSight console). Set, changed and removed in place.
+   * @default - no custom permissions
+   */
+  readonly customPermissionsName?: string;
+
+  /**
+   * The external login provider the user federates from. Set, changed and removed in place.
+   * @default - no external login
+   */
+  readonly externalLoginFederationProviderType?: ExternalLoginFederationProviderType;
+
+  /**
+   * The URL of the custom OIDC provider. Required with, and only accepted with, CUSTOM_OIDC.
+   * @default - none
+   */
+  readonly customFederationProviderUrl?: string;
+
+  /**
+   * The identity id of the user in the external login provider. Only accepted with
+   * `externalLoginFederationProviderType`.
+   * @default - none
+   */
+  readonly externalLoginId?: string;
+
+  /**
+   * Tags of the QuickSight user. `Tags.of(scope).add()` reaches the user too (and wins over a tag
+   * given here with the same key, as for any CDK resource). At most 49 (QuickSight keeps 50 on a
+   * user, one of which marks the stack resource that manages it). Changed in place.
+   * @default - no tags
+   */
+  readonly tags?: { [key: string]: string };
+
+  /**
+   * What happens to the QuickSight user when it leaves the stack (removed from the app, replaced,
+   * or the stack deleted): DESTROY deregisters it, RETAIN keeps it in QuickSight.
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * What happens when the user already exists in QuickSight at create time: adopt it (converge its
+   * email, role, permissions, external login and tags to the declared ones and manage it from then
+   * on), or fail the deployment.
+   * @default true
+   */
+  readonly adoptExistingUser?: boolean;
+
+  /**
+   * Whether to add stack outputs with the user's ARN and, for QUICKSIGHT users, the invitation URL.
+   * A stack holds at most 200 outputs: turn them off for large stacks.
+   * @default true
+   */
+  readonly stackOutputs?: boolean;
+}
+
+/** Where an imported user lives, besides its name. */
+export interface QuickSightUserImportOptions {
+  /**
+   * @default 'default'
+   */
+  readonly namespace?: string;
+  /**
+   * @default - the stack's account
+   */
+  readonly awsAccountId?: string;
+  /**
+   * @default - the stack's region
+   */
+  readonly identityRegion?: string;
+}
+
+/** The construct's prop name for each field of the API, for messages. */
+const PROP_NAMES: Record<UserSpecField, string> = {
+  AwsAccountId: 'awsAccountId',
+  Namespace: 'namespace',
+  IdentityRegion: 'identityRegion',
+  Email: 'email',
+  IdentityType: 'identityType',
+  UserRole: 'role',
+  IamArn: 'iamArn',
+  SessionName: 'sessionName',
+  UserName: 'userName',
+  CustomPermissionsName: 'customPermissionsName',
+  ExternalLoginFederationProviderType: 'externalLoginFederationProviderType',
+  CustomFederationProviderUrl: 'customFederationProviderUrl',
+  ExternalLoginId: 'externalLoginId',
+  Tags: 'tags',
+};
+const isUnresolved = (value: unknown): boolean => Token.isUnresolved(value);
+const API_FIELD_NAMES = new RegExp(`\\b(${Object.keys(PROP_NAMES).join('|')})\\b`, 'g');
+
+abstract class QuickSightUserBase extends Resource implements IQuickSightUser {
+  public abstract readonly userArn: string;
+  public abstract readonly userName: string;
+  public abstract readonly principalId: string;
+  public abstract readonly invitationUrl: string;
+}
+
+class ImportedQuickSightUser extends QuickSightUserBase {
+  constructor(scope: Construct, id: string, public readonly userArn: string, public readonly userName: string) {
+    super(scope, id);
+  }
+
+  public get principalId(): string {
+    throw new Error(`${this.node.path}: the principalId of an imported QuickSight user is not known to the stack`);
+  }
+
+  public get invitationUrl(): string {
+    throw new Error(`${this.node.path}: the invitationUrl of an imported QuickSight user is not known to the stack (QuickSight returns it once, at registration)`);
+  }
+}
+
+/**
+ * An Amazon QuickSight user, registered on create, updated in place where QuickSight allows,
+ * replaced when its identity changes, and deregistered on delete (CloudFormation has no native
+ * resource type for it: this is a `Custom::QuickSightUser` backed by one handler per stack).
+ *
+ * @resource Custom::QuickSightUser
+ */
+export class QuickSightUser extends QuickSightUserBase implements ITaggable {
+  /** Imports a user by its ARN, for a user this stack does not manage. */
+  public static fromUserArn(scope: Construct, id: string, userArn: string): IQuickSightUser {
+    const parsed = Token.isUnresolved(userArn) ? undefined : parseUserArn(userArn);
+    if (!Token.isUnresolved(userArn) && !parsed) {
+      throw new Error(`${scope.node.path}/${id}: userArn '${userArn}' is not a QuickSight user ARN (arn:<partition>:quicksight:<region>:<account>:user/<namespace>/<user name>)`);
+    }
+    // For an ARN only known at deploy time, the name is its last '/' segment (a RoleName/SessionName
+    // user therefore yields the session name only).
+    const userName = parsed?.userName ?? Fn.select(2, Fn.split('/', arnResource(userArn)));
+    return new ImportedQuickSightUser(scope, id, userArn, userName);
+  }
+
+  /** Imports a user by its name, for a user this stack does not manage. */
+  public static fromUserName(scope: Construct, id: string, userName: string, options: QuickSightUserImportOptions = {}): IQuickSightUser {
+    const stack = Stack.of(scope);
+    const userArn = stack.formatArn({
+      service: 'quicksight',
+      region: options.identityRegion ?? stack.region,
+      account: options.awsAccountId ?? stack.account,
+      resource: 'user',
+      resourceName: `${options.namespace ?? DEFAULT_NAMESPACE}/${userName}`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    return new ImportedQuickSightUser(scope, id, userArn, userName);
+  }
+
+  public readonly userArn: string;
+  public readonly userName: string;
+  public readonly principalId: string;
+  public readonly invitationUrl: string;
+  /** Tags of the QuickSight user; `Tags.of()` writes here. */
+  public readonly tags: TagManager;
+  /** The namespace of the user. */
+  public readonly namespace: string;
+  /** The AWS account of the user. */
+  public readonly awsAccountId: string;
+  /** The identity region the handler calls QuickSight in. */
+  public readonly identityRegion: string;
+
+  constructor(scope: Construct, id: string, props: QuickSightUserProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    this.namespace = props.namespace ?? DEFAULT_NAMESPACE;
+    this.awsAccountId = props.awsAccountId ?? stack.account;
+    this.identityRegion = props.identityRegion ?? stack.region;
+    this.tags = new TagManager(TagType.MAP, RESOURCE_TYPE, props.tags);
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+    if (removalPolicy !== RemovalPolicy.DESTROY && removalPolicy !== RemovalPolicy.RETAIN) {
+      const name = Object.entries(RemovalPolicy).find(([, value]) => value === removalPolicy)?.[0] ?? removalPolicy;
+      throw new Error(`${this.node.path}: removalPolicy RemovalPolicy.${name} is not supported for a QuickSight user: use RemovalPolicy.DESTROY (deregister) or RemovalPolicy.RETAIN (keep)`);
+    }
+
+    const spec: UserSpec = {
+      AwsAccountId: this.awsAccountId,
+      Namespace: this.namespace,
+      IdentityRegion: this.identityRegion,
+      Email: props.email,
+      IdentityType: props.identityType,
+      UserRole: props.role,
+      IamArn: props.iamArn,
+      SessionName: props.sessionName,
+      UserName: props.userName,
+      CustomPermissionsName: props.customPermissionsName,
+      ExternalLoginFederationProviderType: props.externalLoginFederationProviderType,
+      CustomFederationProviderUrl: props.customFederationProviderUrl,
+      ExternalLoginId: props.externalLoginId,
+      Tags: tagList(props.tags),
+    };
+    this.throwIfInvalid(spec);
+    // Tags added with Tags.of() arrive after construction (an aspect): they are checked at synth.
+    this.node.addValidation({ validate: () => this.describeIssues(validateTags(tagList(this.tags.tagValues()), { isUnresolved })) });
+    registerDuplicateCheck(this);
+
+    const provider = QuickSightUserProvider.of(this);
+    provider.grantNamespace(this.awsAccountId, this.identityRegion, this.namespace);
+    const resource = new CustomResource(this, 'Resource', {
+      serviceToken: provider.serviceToken,
+      resourceType: RESOURCE_TYPE,
+      removalPolicy,
+      properties: {
+        ...withoutTags(spec),
+        Tags: Lazy.any({ produce: () => tagList(this.tags.tagValues()) }),
+        // Written only when it differs from the default, to keep the template short.
+        AdoptExistingUser: props.adoptExistingUser === false ? 'false' : undefined,
+      },
+    });
+    this.userArn = resource.getAttString('Arn');
+    this.userName = resource.getAttString('UserName');
+    this.principalId = resource.getAttString('PrincipalId');
+    this.invitationUrl = resource.getAttString('InvitationUrl');
+    this.declaredKey = userKey(spec);
+
+    if (props.stackOutputs ?? true) {
+      new CfnOutput(this, 'Arn', { value: this.userArn, description: `ARN of QuickSight user ${describeName(spec)}` });
+      if (props.identityType === IdentityType.QUICKSIGHT) {
+        new CfnOutput(this, 'InvitationUrl', {
+          value: this.invitationUrl,
+          description: `Invitation URL of QuickSight user ${describeName(spec)} (set on the deployment that registers the user, empty after)`,
+        });
+      }
+    }
+  }
+
+  /** Identifies the declared user (account, region, namespace, name) for the duplicate check. */
+  private readonly declaredKey: string | undefined;
+
+  private throwIfInvalid(spec: Partial<UserSpec>): void {
+    const errors = this.validationErrors(spec);
+    if (errors.length === 1) throw new Error(`QuickSightUser ${this.node.path}: ${errors[0]}`);
+    if (errors.length > 1) throw new Error(`QuickSightUser ${this.node.path} has ${errors.length} errors:\n- ${errors.join('\n- ')}`);
+  }
+
+  private validationErrors(spec: Partial<UserSpec>): string[] {
+    return this.describeIssues(validateUserSpec(spec, { isUnresolved }));
+  }
+
+  /** Messages in the construct's own terms: prop names, not the API's field names. */
+  private describeIssues(issues: ValidationIssue[]): string[] {
+    return issues.map((issue) => formatIssue({ ...issue, rule: issue.rule.replace(API_FIELD_NAMES, (name) => PROP_NAMES[name as UserSpecField]) }, PROP_NAMES[issue.field]));
+  }
+
+  /** @internal */
+  public get _declaredKey(): string | undefined {
+    return this.declaredKey;
+  }
+}
+
+// ---- helpers ----
+
+function arnResource(arn: string): string {
+  return Fn.select(5, Fn.split(':', arn));
+}
+
+function tagList(tags: { [key: string]: string } | undefined): UserTag[] | undefined {
+  const entries = Object.entries(tags ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return entries.length > 0 ? entries.map(([Key, Value]) => ({ Key, Value })) : undefined;
+}
+
+function withoutTags(spec: UserSpec): Omit<UserSpec, 'Tags'> {
+  const { Tags: _tags, ...rest } = spec;
+  return rest;
+}
+
+function describeName(spec: UserSpec): string {
+  const name = deriveUserName(spec);
+  return name !== undefined && !Token.isUnresolved(name) ? name : '(resolved at deploy time)';
+}
+
+/**
+ * The key of the QuickSight user a spec declares, or undefined when its name is not known at
+ * synth time. Account and region tokens are only comparable within one stack, so the stack path
+ * joins the key when they are unresolved.
+ */
+function userKey(spec: UserSpec): string | undefined {
+  const name = deriveUserName(spec);
+  if (name === undefined || Token.isUnresolved(name) || Token.isUnresolved(spec.Namespace)) return undefined;
+  return [spec.AwsAccountId, spec.IdentityRegion, spec.Namespace, name].join('|');
+}
+
+const DUPLICATE_CHECK = Symbol.for('quicksight-user-cdk.duplicate-check');
+
+/**
+ * Two resources declaring the same QuickSight user would fight over it, and deleting either
+ * would deregister the user the other still declares: one check per app finds them all at synth.
+ */
+function registerDuplicateCheck(user: QuickSightUser): void {
+  const root = user.node.root as IConstruct & { [DUPLICATE_CHECK]?: boolean };
+  if (root[DUPLICATE_CHECK]) return;
+  root[DUPLICATE_CHECK] = true;
+  root.node.addValidation({
+    validate: () => {
+      const byKey = new Map<string, string[]>();
+      for (const construct of root.node.findAll()) {
+        if (!(construct instanceof QuickSightUser) || construct._declaredKey === undefined) continue;
+        const key = Token.isUnresolved(construct._declaredKey) ? `${Stack.of(construct).node.path}|${construct._declaredKey}` : construct._declaredKey;
+        byKey.set(key, [...(byKey.get(key) ?? []), construct.node.path]);
+      }
+      return [...byKey.values()].filter((paths) => paths.length > 1).map((paths) =>
+        `QuickSight user declared more than once (${paths.join(', ')}): each user (account, identity region, namespace, name) must be declared by one QuickSightUser only`);
+    },
+  });
+}

@@ -70,6 +70,7 @@ export async function handle(event: CloudFormationCustomResourceEvent, options: 
     throw new HandlerError(reason);
   } finally {
     clearTimeout(timer);
+    (api as Partial<SdkQuickSightUsers>).destroy?.();
   }
 }
 

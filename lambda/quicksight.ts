@@ -93,6 +93,11 @@ export class SdkQuickSightUsers implements QuickSightUsers {
     });
   }
 
+  /** Closes the client's connections: each event gets a client of its own. */
+  public destroy(): void {
+    this.client.destroy();
+  }
+
   public get lastRetriedError(): unknown {
     return this.retryStrategy.lastRetriedError;
   }

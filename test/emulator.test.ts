@@ -1,0 +1,680 @@
+// The QuickSight emulator, driven the way the handler tests drive it: the real
+// @aws-sdk/client-quicksight over HTTP, pointed at it by AWS_ENDPOINT_URL_QUICKSIGHT.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { request as httpRequest } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import {
+  DeleteUserByPrincipalIdCommand,
+  DeleteUserCommand,
+  DescribeUserCommand,
+  ListTagsForResourceCommand,
+  ListUsersCommand,
+  QuickSightClient,
+  RegisterUserCommand,
+  type RegisterUserCommandInput,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateUserCommand,
+  type UpdateUserCommandInput,
+  paginateListUsers,
+} from '@aws-sdk/client-quicksight';
+import { QuickSightEmulator } from './emulator/quicksight-emulator';
+
+const ACCOUNT = '123456789012';
+const NS = 'default';
+const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/Analyst`;
+
+let emulator: QuickSightEmulator;
+const clients: QuickSightClient[] = [];
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  emulator = await QuickSightEmulator.start();
+  process.env.AWS_ENDPOINT_URL_QUICKSIGHT = emulator.endpoint;
+  process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
+  process.env.AWS_SECRET_ACCESS_KEY = 'fake-secret';
+});
+
+afterAll(async () => {
+  await emulator.stop();
+  process.env = savedEnv;
+});
+
+beforeEach(() => emulator.reset());
+
+afterEach(() => {
+  for (const c of clients.splice(0)) c.destroy();
+});
+
+/** A client configured only through the environment, like the handler's; maxAttempts 1 unless told. */
+function client(options: { region?: string; maxAttempts?: number; endpoint?: string } = {}): QuickSightClient {
+  const c = new QuickSightClient({
+    region: options.region ?? 'us-east-1',
+    maxAttempts: options.maxAttempts ?? 1,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+  });
+  clients.push(c);
+  return c;
+}
+
+/** The error a call fails with (fails the test when the call succeeds). */
+async function failure(promise: Promise<unknown>): Promise<any> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
+
+async function expectServiceError(promise: Promise<unknown>, name: string, status: number, message?: RegExp | string) {
+  const error = await failure(promise);
+  expect(error.name).toBe(name);
+  expect(error.$metadata.httpStatusCode).toBe(status);
+  if (message instanceof RegExp) expect(error.message).toMatch(message);
+  else if (message !== undefined) expect(error.message).toBe(message);
+  return error;
+}
+
+const quicksightUser = (overrides: Partial<RegisterUserCommandInput> = {}): RegisterUserCommandInput => ({
+  AwsAccountId: ACCOUNT, Namespace: NS, IdentityType: 'QUICKSIGHT', UserName: 'alice', Email: 'alice@example.com', UserRole: 'READER', ...overrides,
+});
+const iamRoleUser = (overrides: Partial<RegisterUserCommandInput> = {}): RegisterUserCommandInput => ({
+  AwsAccountId: ACCOUNT, Namespace: NS, IdentityType: 'IAM', IamArn: ROLE_ARN, SessionName: 'bob', Email: 'bob@example.com', UserRole: 'AUTHOR', ...overrides,
+});
+const update = (overrides: Partial<UpdateUserCommandInput> = {}): UpdateUserCommandInput => ({
+  AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'alice', Email: 'alice@example.com', Role: 'READER', ...overrides,
+});
+const tags = (n: number, prefix = 'k') => Array.from({ length: n }, (_, i) => ({ Key: `${prefix}${i}`, Value: `v${i}` }));
+
+/** A raw HTTP exchange with the emulator, for what the SDK cannot send. */
+function raw(method: string, path: string, headers: Record<string, string> = {}, body?: string) {
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: any }>((resolve, reject) => {
+    const req = httpRequest(`${emulator.endpoint}${path}`, { method, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text ? JSON.parse(text) : undefined }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+const SIGNED = { authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20261128/us-east-1/quicksight/aws4_request, SignedHeaders=host, Signature=00' };
+
+describe('RegisterUser', () => {
+  test('a QUICKSIGHT user: 201, inactive, with an invitation URL', async () => {
+    const out = await client().send(new RegisterUserCommand(quicksightUser({ Tags: [{ Key: 'team', Value: 'bi' }] })));
+
+    expect(out.$metadata.httpStatusCode).toBe(201);
+    expect(out.Status).toBe(201);
+    expect(out.UserInvitationUrl).toMatch(new RegExp(`^https://us-east-1\\.quicksight\\.aws\\.amazon\\.com/sn/accounts/${ACCOUNT}/invite/\\w+$`));
+    expect(out.RequestId).toBe(out.$metadata.requestId);
+    expect(out.User).toEqual({
+      Arn: `arn:aws:quicksight:us-east-1:${ACCOUNT}:user/default/alice`,
+      UserName: 'alice', Email: 'alice@example.com', Role: 'READER', IdentityType: 'QUICKSIGHT', Active: false,
+      PrincipalId: expect.any(String),
+    });
+    expect(emulator.getUser(ACCOUNT, NS, 'alice')).toMatchObject({ principalId: out.User!.PrincipalId, tags: { team: 'bi' }, region: 'us-east-1' });
+  });
+
+  test('an IAM user: the name is the IAM user name, active, no invitation URL', async () => {
+    const out = await client().send(new RegisterUserCommand({
+      AwsAccountId: ACCOUNT, Namespace: NS, IdentityType: 'IAM', IamArn: `arn:aws:iam::${ACCOUNT}:user/division/carol`, Email: 'c@example.com', UserRole: 'AUTHOR_PRO',
+    }));
+    expect(out.$metadata.httpStatusCode).toBe(201);
+    expect(out.UserInvitationUrl).toBeUndefined();
+    expect(out.User).toMatchObject({ UserName: 'carol', Active: true, IdentityType: 'IAM', Role: 'AUTHOR_PRO', Arn: `arn:aws:quicksight:us-east-1:${ACCOUNT}:user/default/carol` });
+  });
+
+  test('an IAM role with a session: RoleName/SessionName', async () => {
+    const out = await client().send(new RegisterUserCommand(iamRoleUser()));
+    expect(out.$metadata.httpStatusCode).toBe(201);
+    expect(out.UserInvitationUrl).toBeUndefined();
+    expect(out.User).toMatchObject({ UserName: 'Analyst/bob', Arn: `arn:aws:quicksight:us-east-1:${ACCOUNT}:user/default/Analyst/bob`, Active: true });
+    expect(emulator.getUser(ACCOUNT, NS, 'Analyst/bob')).toMatchObject({ iamArn: ROLE_ARN, sessionName: 'bob' });
+  });
+
+  test('an IAM role without a session: the role name', async () => {
+    const out = await client().send(new RegisterUserCommand(iamRoleUser({ SessionName: undefined })));
+    expect(out.User?.UserName).toBe('Analyst');
+  });
+
+  test('an IAM Identity Center user: active, no invitation URL', async () => {
+    const out = await client().send(new RegisterUserCommand(quicksightUser({ IdentityType: 'IAM_IDENTITY_CENTER', UserName: 'dana@corp' })));
+    expect(out.$metadata.httpStatusCode).toBe(201);
+    expect(out.UserInvitationUrl).toBeUndefined();
+    expect(out.User).toMatchObject({ UserName: 'dana@corp', IdentityType: 'IAM_IDENTITY_CENTER', Active: true });
+  });
+
+  test('external logins: COGNITO gets the Cognito URL, CUSTOM_OIDC keeps its URL', async () => {
+    const cognito = await client().send(new RegisterUserCommand(quicksightUser({ ExternalLoginFederationProviderType: 'COGNITO', ExternalLoginId: 'id-1' })));
+    expect(cognito.User).toMatchObject({
+      ExternalLoginFederationProviderType: 'COGNITO', ExternalLoginFederationProviderUrl: 'cognito-identity.amazonaws.com', ExternalLoginId: 'id-1',
+    });
+    const oidc = await client().send(new RegisterUserCommand(quicksightUser({
+      UserName: 'erin', ExternalLoginFederationProviderType: 'CUSTOM_OIDC', CustomFederationProviderUrl: 'https://idp.example.com', ExternalLoginId: 'id-2',
+    })));
+    expect(oidc.User).toMatchObject({ ExternalLoginFederationProviderType: 'CUSTOM_OIDC', ExternalLoginFederationProviderUrl: 'https://idp.example.com' });
+  });
+
+  test('principal ids are unique', async () => {
+    for (const name of ['u1', 'u2', 'u3']) await client().send(new RegisterUserCommand(quicksightUser({ UserName: name })));
+    expect(new Set(emulator.users().map((u) => u.principalId)).size).toBe(3);
+  });
+
+  test('registering the same user twice: ResourceExistsException 409', async () => {
+    await client().send(new RegisterUserCommand(quicksightUser()));
+    const error = await expectServiceError(client().send(new RegisterUserCommand(quicksightUser({ Email: 'other@example.com' }))), 'ResourceExistsException', 409, /alice/);
+    expect(error.ResourceType).toBe('USER');
+    expect(emulator.getUser(ACCOUNT, NS, 'alice')?.email).toBe('alice@example.com');
+  });
+});
+
+describe('a user name with a slash travels as one encoded path segment', () => {
+  test('Describe, Update, the tag calls and Delete all reach Analyst/bob', async () => {
+    const qs = client();
+    const { User } = await qs.send(new RegisterUserCommand(iamRoleUser({ Tags: [{ Key: 'a', Value: '1' }] })));
+    const path = { AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'Analyst/bob' };
+
+    expect((await qs.send(new DescribeUserCommand(path))).User?.Arn).toBe(User!.Arn);
+    expect((await qs.send(new UpdateUserCommand({ ...path, Email: 'new@example.com', Role: 'ADMIN' }))).User).toMatchObject({ Email: 'new@example.com', Role: 'ADMIN' });
+    await qs.send(new TagResourceCommand({ ResourceArn: User!.Arn!, Tags: [{ Key: 'b', Value: '2' }] }));
+    await qs.send(new UntagResourceCommand({ ResourceArn: User!.Arn!, TagKeys: ['a'] }));
+    expect((await qs.send(new ListTagsForResourceCommand({ ResourceArn: User!.Arn! }))).Tags).toEqual([{ Key: 'b', Value: '2' }]);
+    await qs.send(new DeleteUserCommand(path));
+
+    expect(emulator.users()).toEqual([]);
+    expect(emulator.calls.map((c) => [c.operation, c.status, c.userName ?? c.resourceArn])).toEqual([
+      ['RegisterUser', 201, 'Analyst/bob'],
+      ['DescribeUser', 200, 'Analyst/bob'],
+      ['UpdateUser', 200, 'Analyst/bob'],
+      ['TagResource', 200, User!.Arn],
+      ['UntagResource', 200, User!.Arn],
+      ['ListTagsForResource', 200, User!.Arn],
+      ['DeleteUser', 200, 'Analyst/bob'],
+    ]);
+  });
+
+  test('an unencoded slash is another path, which no operation has', async () => {
+    emulator.putUser({ accountId: ACCOUNT, userName: 'Analyst/bob', email: 'b@example.com', role: 'READER', identityType: 'IAM' });
+    const encoded = await raw('GET', `/accounts/${ACCOUNT}/namespaces/default/users/Analyst%2Fbob`, SIGNED);
+    const unencoded = await raw('GET', `/accounts/${ACCOUNT}/namespaces/default/users/Analyst/bob`, SIGNED);
+    expect(encoded.status).toBe(200);
+    expect(unencoded.status).toBe(404);
+    expect(unencoded.headers['x-amzn-errortype']).toBe('UnknownOperationException');
+  });
+});
+
+describe('validation: InvalidParameterValueException 400 naming the field and the value', () => {
+  // Loosely typed: the cases send values the SDK's types forbid but its serializer passes on.
+  const register = (input: Record<string, unknown>) => (qs: QuickSightClient) =>
+    qs.send(new RegisterUserCommand(quicksightUser(input as Partial<RegisterUserCommandInput>)));
+  const registerIam = (input: Partial<RegisterUserCommandInput>) => (qs: QuickSightClient) => qs.send(new RegisterUserCommand(iamRoleUser(input)));
+  const updateAlice = (input: Record<string, unknown>) => (qs: QuickSightClient) =>
+    qs.send(new UpdateUserCommand(update(input as Partial<UpdateUserCommandInput>)));
+  const describe_ = (input: Record<string, string>) => (qs: QuickSightClient) =>
+    qs.send(new DescribeUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'alice', ...input }));
+  const tagAlice = (Tags: Array<{ Key: string; Value: string }>) => (qs: QuickSightClient) =>
+    qs.send(new TagResourceCommand({ ResourceArn: `arn:aws:quicksight:us-east-1:${ACCOUNT}:user/default/alice`, Tags }));
+
+  const cases: Array<[string, (qs: QuickSightClient) => Promise<unknown>, RegExp]> = [
+    ['AwsAccountId pattern', describe_({ AwsAccountId: '12345' }), /Value '12345' at 'awsAccountId'.*\^\[0-9\]\{12\}\$/],
+    ['Namespace pattern', describe_({ Namespace: 'sales team' }), /Value 'sales team' at 'namespace'.*regular expression pattern/],
+    ['Namespace length', describe_({ Namespace: 'n'.repeat(65) }), /at 'namespace'.*length less than or equal to 64/],
+    ['UserName pattern (U+0020 to U+00FF only)', register({ UserName: 'Łukasz' }), /Value 'Łukasz' at 'userName'.*regular expression pattern/],
+    ['UserName length (an empty path label)', describe_({ UserName: '' }), /Value '' at 'userName'.*length greater than or equal to 1/],
+    ['SessionName length', registerIam({ SessionName: 'x' }), /Value 'x' at 'sessionName'.*length greater than or equal to 2/],
+    ['SessionName pattern', registerIam({ SessionName: 'bob smith' }), /Value 'bob smith' at 'sessionName'.*regular expression pattern/],
+    ['CustomPermissionsName pattern', register({ CustomPermissionsName: 'no spaces' }), /Value 'no spaces' at 'customPermissionsName'.*pattern/],
+    ['CustomPermissionsName length', register({ CustomPermissionsName: 'p'.repeat(65) }), /at 'customPermissionsName'.*less than or equal to 64/],
+    ['IdentityType enum', register({ IdentityType: 'ROOT' }), /Value 'ROOT' at 'identityType'.*enum value set: \[IAM, QUICKSIGHT, IAM_IDENTITY_CENTER\]/],
+    ['UserRole enum', register({ UserRole: 'OWNER' }), /Value 'OWNER' at 'userRole'.*enum value set/],
+    ['Role enum (UpdateUser)', updateAlice({ Role: 'OWNER' }), /Value 'OWNER' at 'role'.*enum value set/],
+    ['RESTRICTED_READER is not available', register({ UserRole: 'RESTRICTED_READER' }), /'RESTRICTED_READER' is not currently available for use/],
+    ['RESTRICTED_AUTHOR is not available (UpdateUser)', updateAlice({ Role: 'RESTRICTED_AUTHOR' }), /'RESTRICTED_AUTHOR' is not currently available for use/],
+    ['Email required (RegisterUser)', register({ Email: undefined }), /Value null at 'email'.*must not be null/],
+    ['IdentityType required', register({ IdentityType: undefined }), /Value null at 'identityType'/],
+    ['UserRole required', register({ UserRole: undefined }), /Value null at 'userRole'/],
+    ['Email required (UpdateUser)', updateAlice({ Email: undefined }), /Value null at 'email'/],
+    ['Role required (UpdateUser)', updateAlice({ Role: undefined }), /Value null at 'role'/],
+    ['all violations reported at once', register({ Email: undefined, UserRole: 'OWNER' }), /^2 validation errors detected: .*'email'.*; .*'userRole'/],
+    ['Email without @', register({ Email: 'alice.example.com' }), /Email 'alice.example.com'/],
+    ['Email with two @', register({ Email: 'a@b@example.com' }), /Email 'a@b@example.com'/],
+    ['Email without a local part', updateAlice({ Email: '@example.com' }), /Email '@example.com'/],
+    ['Tags: at least 1', register({ Tags: [] }), /at 'tags'.*length greater than or equal to 1/],
+    ['Tags: at most 200', register({ Tags: tags(201) }), /at 'tags'.*length less than or equal to 200/],
+    ['Tag key: at least 1 character', tagAlice([{ Key: '', Value: 'v' }]), /Value '' at 'tags.1.member.key'/],
+    ['Tag key: at most 128 characters', tagAlice([{ Key: 'k'.repeat(129), Value: 'v' }]), /at 'tags.1.member.key'.*less than or equal to 128/],
+    ['Tag value: at least 1 character', register({ Tags: [{ Key: 'a', Value: 'b' }, { Key: 'k', Value: '' }] }), /Value '' at 'tags.2.member.value'/],
+    ['Tag value: at most 256 characters', tagAlice([{ Key: 'k', Value: 'v'.repeat(257) }]), /at 'tags.1.member.value'.*less than or equal to 256/],
+    ['UntagResource: keys required', (qs) => qs.send(new UntagResourceCommand({ ResourceArn: `arn:aws:quicksight:us-east-1:${ACCOUNT}:user/default/alice`, TagKeys: [] })), /Value null at 'tagKeys'/],
+    ['MaxResults at least 1', (qs) => qs.send(new ListUsersCommand({ AwsAccountId: ACCOUNT, Namespace: NS, MaxResults: 0 })), /Value '0' at 'maxResults'.*greater than or equal to 1/],
+    ['MaxResults at most 100', (qs) => qs.send(new ListUsersCommand({ AwsAccountId: ACCOUNT, Namespace: NS, MaxResults: 101 })), /Value '101' at 'maxResults'.*less than or equal to 100/],
+    ['IAM without IamArn', registerIam({ IamArn: undefined, SessionName: undefined }), /^Invalid resource identifiers provided$/],
+    ['IAM with UserName', registerIam({ UserName: 'bob' }), /^The following parameters are not applicable to this identity type: User Name$/],
+    ['IamArn that is no IAM user or role', registerIam({ IamArn: `arn:aws:iam::${ACCOUNT}:group/admins` }), /IamArn 'arn:aws:iam::123456789012:group\/admins'/],
+    ['SessionName with an IAM user', registerIam({ IamArn: `arn:aws:iam::${ACCOUNT}:user/carol` }), /SessionName 'bob' is only accepted with the ARN of an IAM role/],
+    ['QUICKSIGHT with IamArn', register({ IamArn: ROLE_ARN }), /not applicable to this identity type: Iam Arn$/],
+    ['IAM_IDENTITY_CENTER with SessionName', register({ IdentityType: 'IAM_IDENTITY_CENTER', SessionName: 'bob' }), /not applicable to this identity type: Session Name$/],
+    ['QUICKSIGHT without UserName', register({ UserName: undefined }), /UserName is required for identity type QUICKSIGHT/],
+    ['ExternalLoginFederationProviderType value', register({ ExternalLoginFederationProviderType: 'SAML' }), /ExternalLoginFederationProviderType 'SAML'/],
+    ['ExternalLoginFederationProviderType NONE only on UpdateUser', register({ ExternalLoginFederationProviderType: 'NONE' }), /ExternalLoginFederationProviderType 'NONE'/],
+    ['CUSTOM_OIDC requires CustomFederationProviderUrl', register({ ExternalLoginFederationProviderType: 'CUSTOM_OIDC' }), /CustomFederationProviderUrl is required/],
+    ['CustomFederationProviderUrl only with CUSTOM_OIDC', register({ ExternalLoginFederationProviderType: 'COGNITO', CustomFederationProviderUrl: 'https://x' }), /CustomFederationProviderUrl 'https:\/\/x' is only accepted/],
+    ['ExternalLoginId only with a provider type', updateAlice({ ExternalLoginId: 'id-1' }), /ExternalLoginId 'id-1'/],
+    ['UnapplyCustomPermissions false', updateAlice({ UnapplyCustomPermissions: false }), /UnapplyCustomPermissions accepts only the value 'true'/],
+    ['UnapplyCustomPermissions with CustomPermissionsName', updateAlice({ UnapplyCustomPermissions: true, CustomPermissionsName: 'p1' }), /CustomPermissionsName 'p1' cannot be combined/],
+  ];
+
+  test.each(cases)('%s', async (_name, call, message) => {
+    emulator.putUser({ accountId: ACCOUNT, userName: 'alice', email: 'alice@example.com', role: 'READER', identityType: 'QUICKSIGHT' });
+    const before = emulator.users();
+    await expectServiceError(call(client()), 'InvalidParameterValueException', 400, message);
+    expect(emulator.users()).toEqual(before);
+  });
+
+  test('a valid request passes the same checks', async () => {
+    await expect(client().send(new RegisterUserCommand(quicksightUser({ CustomPermissionsName: 'p1', Tags: tags(3) })))).resolves.toBeDefined();
+    await expect(client().send(new UpdateUserCommand(update({ UnapplyCustomPermissions: true })))).resolves.toBeDefined();
+    expect(emulator.getUser(ACCOUNT, NS, 'alice')?.customPermissionsName).toBeUndefined();
+  });
+});
+
+describe('errors as the SDK surfaces them', () => {
+  const describeAlice = (qs = client()) => qs.send(new DescribeUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'alice' }));
+
+  test.each([
+    ['AccessDeniedException', 401, () => describeAlice(client({ region: 'eu-west-1' }))],
+    ['InvalidParameterValueException', 400, () => client().send(new RegisterUserCommand(quicksightUser({ Email: 'nope' })))],
+    ['PreconditionNotMetException', 400, () => (emulator.faults.error('PreconditionNotMetException'), describeAlice())],
+    ['ResourceNotFoundException', 404, () => describeAlice()],
+    ['ResourceExistsException', 409, () => (emulator.putUser({ accountId: ACCOUNT, userName: 'alice', email: 'a@b', role: 'READER', identityType: 'QUICKSIGHT' }),
+      client().send(new RegisterUserCommand(quicksightUser())))],
+    ['LimitExceededException', 409, () => client().send(new RegisterUserCommand(quicksightUser({ Tags: tags(51) })))],
+    ['ThrottlingException', 429, () => (emulator.faults.next('throttle'), describeAlice())],
+    ['InternalFailureException', 500, () => (emulator.faults.next('internal'), describeAlice())],
+    ['ResourceUnavailableException', 503, () => (emulator.faults.next('unavailable'), describeAlice())],
+    ['InvalidNextTokenException', 400, () => client().send(new ListUsersCommand({ AwsAccountId: ACCOUNT, Namespace: NS, NextToken: 'forged' }))],
+  ] as Array<[string, number, () => Promise<unknown>]>)('%s: HTTP %d', async (name, status, call) => {
+    const error = await expectServiceError(call(), name, status);
+    expect(error.$fault).toBe(status >= 500 ? 'server' : 'client');
+    expect(error.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(error.message).not.toBe('UnknownError');
+    expect(emulator.calls.at(-1)).toMatchObject({ status, errorType: name });
+  });
+
+  test('on the wire: status, x-amzn-ErrorType, a JSON body with __type, Message and RequestId', async () => {
+    const res = await raw('GET', `/accounts/${ACCOUNT}/namespaces/default/users/nobody`, SIGNED);
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toBe('application/json');
+    expect(res.headers['x-amzn-errortype']).toBe('ResourceNotFoundException');
+    expect(res.body).toEqual({ __type: 'ResourceNotFoundException', Message: expect.stringContaining('nobody'), RequestId: res.headers['x-amzn-requestid'], ResourceType: 'USER' });
+  });
+
+  test('an unknown route: 404 UnknownOperationException', async () => {
+    const res = await raw('PATCH', `/accounts/${ACCOUNT}/namespaces/default/users/alice`, SIGNED);
+    expect(res.status).toBe(404);
+    expect(res.body.__type).toBe('UnknownOperationException');
+    expect(res.headers['x-amzn-requestid']).toBe(res.body.RequestId);
+    expect(emulator.callCount()).toBe(0);
+    expect(emulator.calls).toEqual([expect.objectContaining({ operation: 'UnknownOperation', status: 404 })]);
+  });
+
+  test('a request without Authorization: 401 AccessDeniedException', async () => {
+    const res = await raw('GET', `/accounts/${ACCOUNT}/namespaces/default/users`);
+    expect(res.status).toBe(401);
+    expect(res.headers['x-amzn-errortype']).toBe('AccessDeniedException');
+  });
+
+  test('malformed JSON: 400 SerializationException', async () => {
+    const res = await raw('POST', `/accounts/${ACCOUNT}/namespaces/default/users`, { ...SIGNED, 'content-type': 'application/json' }, '{"Email":');
+    expect(res.status).toBe(400);
+    expect(res.body.__type).toBe('SerializationException');
+  });
+
+  test('the SDK retries LimitExceededException by default (it classes it as throttling)', async () => {
+    emulator.putUser({ accountId: ACCOUNT, userName: 'alice', email: 'a@b', role: 'READER', identityType: 'QUICKSIGHT', tags: Object.fromEntries(tags(50).map((t) => [t.Key, t.Value])) });
+    const arn = emulator.getUser(ACCOUNT, NS, 'alice')!.arn;
+    const error = await expectServiceError(client({ maxAttempts: 2 }).send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'one', Value: 'more' }] })), 'LimitExceededException', 409);
+    expect(error.$metadata.attempts).toBe(2);
+    expect(emulator.callCount('TagResource')).toBe(2);
+  });
+});
+
+describe('identity region', () => {
+  test('a call signed for another region is refused with the identity region in the message', async () => {
+    await expectServiceError(client({ region: 'us-west-2' }).send(new RegisterUserCommand(quicksightUser())), 'AccessDeniedException', 401,
+      'Operation is being called from endpoint us-west-2, but your identity region is us-east-1. Please use the us-east-1 endpoint.');
+    expect(emulator.users()).toEqual([]);
+    expect(emulator.calls).toEqual([expect.objectContaining({ operation: 'RegisterUser', region: 'us-west-2', status: 401 })]);
+  });
+
+  test('an emulator with another identity region', async () => {
+    const other = await QuickSightEmulator.start({ identityRegion: 'eu-west-1' });
+    try {
+      await expectServiceError(client({ endpoint: other.endpoint }).send(new RegisterUserCommand(quicksightUser())), 'AccessDeniedException', 401,
+        'Operation is being called from endpoint us-east-1, but your identity region is eu-west-1. Please use the eu-west-1 endpoint.');
+      const out = await client({ endpoint: other.endpoint, region: 'eu-west-1' }).send(new RegisterUserCommand(quicksightUser()));
+      expect(out.User?.Arn).toBe(`arn:aws:quicksight:eu-west-1:${ACCOUNT}:user/default/alice`);
+      expect(out.UserInvitationUrl).toMatch(/^https:\/\/eu-west-1\.quicksight\.aws\.amazon\.com\//);
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
+describe('ListUsers', () => {
+  beforeEach(() => {
+    for (let i = 0; i < 250; i++) {
+      emulator.putUser({ accountId: ACCOUNT, userName: `user${String(i).padStart(3, '0')}`, email: `u${i}@example.com`, role: 'READER', identityType: 'QUICKSIGHT' });
+    }
+    emulator.putUser({ accountId: '210987654321', userName: 'elsewhere', email: 'e@example.com', role: 'READER', identityType: 'QUICKSIGHT' });
+  });
+
+  test('250 users in pages of MaxResults 100', async () => {
+    const qs = client();
+    const pages: number[] = [];
+    const names: string[] = [];
+    let NextToken: string | undefined;
+    do {
+      const out = await qs.send(new ListUsersCommand({ AwsAccountId: ACCOUNT, Namespace: NS, MaxResults: 100, NextToken }));
+      pages.push(out.UserList!.length);
+      names.push(...out.UserList!.map((u) => u.UserName!));
+      NextToken = out.NextToken;
+    } while (NextToken);
+    expect(pages).toEqual([100, 100, 50]);
+    expect(new Set(names).size).toBe(250);
+    expect(names).not.toContain('elsewhere');
+  });
+
+  test('the default page is 100 users (the SDK paginator)', async () => {
+    const pages: number[] = [];
+    for await (const page of paginateListUsers({ client: client() }, { AwsAccountId: ACCOUNT, Namespace: NS })) pages.push(page.UserList!.length);
+    expect(pages).toEqual([100, 100, 50]);
+    expect(emulator.callCount('ListUsers')).toBe(3);
+  });
+
+  test('a token is bound to its namespace', async () => {
+    emulator.addNamespace(ACCOUNT, 'sales');
+    const first = await client().send(new ListUsersCommand({ AwsAccountId: ACCOUNT, Namespace: NS, MaxResults: 10 }));
+    await expectServiceError(client().send(new ListUsersCommand({ AwsAccountId: ACCOUNT, Namespace: 'sales', NextToken: first.NextToken })), 'InvalidNextTokenException', 400);
+  });
+});
+
+describe('tags', () => {
+  const arn = `arn:aws:quicksight:us-east-1:${ACCOUNT}:user/default/alice`;
+
+  test('add, replace and remove', async () => {
+    const qs = client();
+    await qs.send(new RegisterUserCommand(quicksightUser({ Tags: [{ Key: 'team', Value: 'bi' }, { Key: 'cost center', Value: '42' }] })));
+    await qs.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'team', Value: 'data' }, { Key: 'env', Value: 'prod' }] }));
+    expect((await qs.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags).toEqual([
+      { Key: 'team', Value: 'data' }, { Key: 'cost center', Value: '42' }, { Key: 'env', Value: 'prod' },
+    ]);
+    await qs.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: ['cost center', 'team', 'absent'] }));
+    expect(emulator.getUser(ACCOUNT, NS, 'alice')?.tags).toEqual({ env: 'prod' });
+  });
+
+  test('at most 50 tags: TagResource over the limit is LimitExceededException and changes nothing', async () => {
+    const qs = client();
+    await qs.send(new RegisterUserCommand(quicksightUser({ Tags: tags(50) })));
+    await expectServiceError(qs.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'extra', Value: 'x' }] })), 'LimitExceededException', 409);
+    expect(Object.keys(emulator.getUser(ACCOUNT, NS, 'alice')!.tags)).toHaveLength(50);
+    await qs.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'k0', Value: 'replaced' }] }));
+    expect(emulator.getUser(ACCOUNT, NS, 'alice')!.tags.k0).toBe('replaced');
+  });
+
+  test('RegisterUser with 51 tags is LimitExceededException and creates nothing', async () => {
+    await expectServiceError(client().send(new RegisterUserCommand(quicksightUser({ Tags: tags(51) }))), 'LimitExceededException', 409);
+    expect(emulator.users()).toEqual([]);
+  });
+
+  test('the tag calls on a missing user: ResourceNotFoundException', async () => {
+    await expectServiceError(client().send(new ListTagsForResourceCommand({ ResourceArn: arn })), 'ResourceNotFoundException', 404);
+    await expectServiceError(client().send(new TagResourceCommand({ ResourceArn: arn, Tags: tags(1) })), 'ResourceNotFoundException', 404);
+    await expectServiceError(client().send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: ['k'] })), 'ResourceNotFoundException', 404);
+  });
+});
+
+describe('namespaces', () => {
+  test('an unknown namespace: ResourceNotFoundException until it is added', async () => {
+    await expectServiceError(client().send(new RegisterUserCommand(quicksightUser({ Namespace: 'sales' }))), 'ResourceNotFoundException', 404, 'Namespace sales not found');
+    await expectServiceError(client().send(new DescribeUserCommand({ AwsAccountId: ACCOUNT, Namespace: 'sales', UserName: 'alice' })), 'ResourceNotFoundException', 404, 'Namespace sales not found');
+    emulator.addNamespace(ACCOUNT, 'sales');
+    const out = await client().send(new RegisterUserCommand(quicksightUser({ Namespace: 'sales' })));
+    expect(out.User?.Arn).toBe(`arn:aws:quicksight:us-east-1:${ACCOUNT}:user/sales/alice`);
+    await expectServiceError(client().send(new DescribeUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'alice' })), 'ResourceNotFoundException', 404);
+  });
+
+  test('a namespace belongs to one account', async () => {
+    emulator.addNamespace(ACCOUNT, 'sales');
+    await expectServiceError(client().send(new ListUsersCommand({ AwsAccountId: '210987654321', Namespace: 'sales' })), 'ResourceNotFoundException', 404);
+  });
+});
+
+describe('UpdateUser', () => {
+  beforeEach(() => {
+    emulator.putUser({ accountId: ACCOUNT, userName: 'alice', email: 'alice@example.com', role: 'READER', identityType: 'QUICKSIGHT', customPermissionsName: 'p1' });
+  });
+
+  test('changes email and role, keeps what it is not told to change', async () => {
+    const out = await client().send(new UpdateUserCommand(update({ Email: 'a2@example.com', Role: 'AUTHOR' })));
+    expect(out.User).toMatchObject({ Email: 'a2@example.com', Role: 'AUTHOR', CustomPermissionsName: 'p1', Active: false });
+    expect(emulator.getUser(ACCOUNT, NS, 'alice')).toMatchObject({ email: 'a2@example.com', role: 'AUTHOR', customPermissionsName: 'p1' });
+  });
+
+  test('UnapplyCustomPermissions clears the custom permissions', async () => {
+    const out = await client().send(new UpdateUserCommand(update({ UnapplyCustomPermissions: true })));
+    expect(out.User?.CustomPermissionsName).toBeUndefined();
+  });
+
+  test('an external login is set, then cleared with NONE', async () => {
+    await client().send(new UpdateUserCommand(update({ ExternalLoginFederationProviderType: 'CUSTOM_OIDC', CustomFederationProviderUrl: 'https://idp', ExternalLoginId: 'x' })));
+    expect(emulator.getUser(ACCOUNT, NS, 'alice')).toMatchObject({ externalLoginFederationProviderType: 'CUSTOM_OIDC', externalLoginFederationProviderUrl: 'https://idp', externalLoginId: 'x' });
+    const out = await client().send(new UpdateUserCommand(update({ ExternalLoginFederationProviderType: 'NONE' })));
+    expect(out.User).not.toHaveProperty('ExternalLoginFederationProviderType');
+    expect(emulator.getUser(ACCOUNT, NS, 'alice')).toMatchObject({ externalLoginFederationProviderType: undefined, externalLoginId: undefined });
+  });
+
+  test('a missing user: ResourceNotFoundException', async () => {
+    await expectServiceError(client().send(new UpdateUserCommand(update({ UserName: 'nobody' }))), 'ResourceNotFoundException', 404);
+  });
+});
+
+describe('deleting users', () => {
+  test('DeleteUser, then the user is gone', async () => {
+    emulator.putUser({ accountId: ACCOUNT, userName: 'alice', email: 'a@b', role: 'READER', identityType: 'QUICKSIGHT' });
+    const out = await client().send(new DeleteUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'alice' }));
+    expect(out.$metadata.httpStatusCode).toBe(200);
+    expect(emulator.getUser(ACCOUNT, NS, 'alice')).toBeUndefined();
+    await expectServiceError(client().send(new DeleteUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'alice' })), 'ResourceNotFoundException', 404);
+  });
+
+  test('DeleteUserByPrincipalId (a principal id with slashes travels encoded)', async () => {
+    const user = emulator.putUser({ accountId: ACCOUNT, userName: 'Analyst/bob', email: 'a@b', role: 'READER', identityType: 'IAM', iamArn: ROLE_ARN, sessionName: 'bob' });
+    expect(user.principalId).toContain('/');
+    await client().send(new DeleteUserByPrincipalIdCommand({ AwsAccountId: ACCOUNT, Namespace: NS, PrincipalId: user.principalId }));
+    expect(emulator.users()).toEqual([]);
+    expect(emulator.calls[0]).toMatchObject({ operation: 'DeleteUserByPrincipalId', status: 200, userName: 'Analyst/bob' });
+  });
+
+  test('IAM Identity Center users cannot be deleted, unless the emulator allows it', async () => {
+    emulator.putUser({ accountId: ACCOUNT, userName: 'dana', email: 'd@b', role: 'READER', identityType: 'IAM_IDENTITY_CENTER' });
+    await expectServiceError(client().send(new DeleteUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'dana' })),
+      'InvalidParameterValueException', 400, 'Operation is disabled for identities managed by IAM Identity Center');
+    expect(emulator.getUser(ACCOUNT, NS, 'dana')).toBeDefined();
+
+    const lenient = await QuickSightEmulator.start({ identityCenterUsersDeletable: true });
+    try {
+      lenient.putUser({ accountId: ACCOUNT, userName: 'dana', email: 'd@b', role: 'READER', identityType: 'IAM_IDENTITY_CENTER' });
+      await client({ endpoint: lenient.endpoint }).send(new DeleteUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'dana' }));
+      expect(lenient.users()).toEqual([]);
+    } finally {
+      await lenient.stop();
+    }
+  });
+});
+
+describe('state the tests can inspect', () => {
+  test('users() and getUser() return copies', async () => {
+    emulator.putUser({ accountId: ACCOUNT, userName: 'alice', email: 'a@b', role: 'READER', identityType: 'QUICKSIGHT', tags: { a: '1' } });
+    emulator.users()[0].tags.a = 'changed';
+    emulator.getUser(ACCOUNT, NS, 'alice')!.email = 'changed';
+    expect(emulator.getUser(ACCOUNT, NS, 'alice')).toMatchObject({ email: 'a@b', tags: { a: '1' }, active: false });
+  });
+
+  test('removeUser deletes behind the caller\'s back; reset() forgets everything', async () => {
+    emulator.putUser({ accountId: ACCOUNT, userName: 'alice', email: 'a@b', role: 'READER', identityType: 'QUICKSIGHT' });
+    emulator.removeUser(ACCOUNT, NS, 'alice');
+    await expectServiceError(client().send(new DescribeUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'alice' })), 'ResourceNotFoundException', 404);
+    emulator.addNamespace(ACCOUNT, 'sales');
+    emulator.faults.always('internal');
+    emulator.reset();
+    expect(emulator.calls).toEqual([]);
+    expect(emulator.faultCounts.internal).toBe(0);
+    await expectServiceError(client().send(new ListUsersCommand({ AwsAccountId: ACCOUNT, Namespace: 'sales' })), 'ResourceNotFoundException', 404, 'Namespace sales not found');
+  });
+});
+
+describe('faults', () => {
+  const describeAlice = (qs: QuickSightClient) => qs.send(new DescribeUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'alice' }));
+
+  test.each([
+    ['throttle', 'ThrottlingException', 429, 'Rate exceeded'],
+    ['internal', 'InternalFailureException', 500, undefined],
+    ['unavailable', 'ResourceUnavailableException', 503, undefined],
+  ] as const)('%s: %s %d, and no state change', async (kind, name, status, message) => {
+    emulator.faults.next(kind);
+    await expectServiceError(client().send(new RegisterUserCommand(quicksightUser())), name, status, message);
+    expect(emulator.users()).toEqual([]);
+    expect(emulator.faultCounts[kind]).toBe(1);
+    expect(emulator.calls).toEqual([expect.objectContaining({ operation: 'RegisterUser', status, errorType: name, fault: kind })]);
+    await client().send(new RegisterUserCommand(quicksightUser()));
+    expect(emulator.users()).toHaveLength(1);
+  });
+
+  test('drop: the connection closes without an answer, and nothing changes', async () => {
+    emulator.faults.next('drop');
+    const error = await failure(client().send(new RegisterUserCommand(quicksightUser())));
+    // Outside jest: TimeoutError, code ECONNRESET. Under jest the SDK wraps node's error, which comes
+    // from another realm, into "AWS SDK error wrapper for TimeoutError: socket hang up".
+    expect(error.message).toMatch(/socket hang up/);
+    expect(error.$metadata.httpStatusCode).toBeUndefined();
+    expect(emulator.users()).toEqual([]);
+    expect(emulator.calls).toEqual([expect.objectContaining({ operation: 'RegisterUser', status: 0, fault: 'drop' })]);
+    expect(emulator.faultCounts.drop).toBe(1);
+  });
+
+  test('slow: answers normally after the delay', async () => {
+    emulator.faults.next('slow', { delayMs: 300 });
+    const started = Date.now();
+    const out = await client().send(new RegisterUserCommand(quicksightUser()));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(out.$metadata.httpStatusCode).toBe(201);
+    expect(emulator.calls).toEqual([expect.objectContaining({ operation: 'RegisterUser', status: 201, fault: 'slow' })]);
+  });
+
+  test('next: only the matching operation, only count times', async () => {
+    emulator.putUser({ accountId: ACCOUNT, userName: 'alice', email: 'a@b', role: 'READER', identityType: 'QUICKSIGHT' });
+    emulator.faults.next('internal', { operation: 'DescribeUser', count: 2 });
+    const qs = client();
+    await qs.send(new ListUsersCommand({ AwsAccountId: ACCOUNT, Namespace: NS }));
+    await expectServiceError(describeAlice(qs), 'InternalFailureException', 500);
+    await expectServiceError(describeAlice(qs), 'InternalFailureException', 500);
+    await expect(describeAlice(qs)).resolves.toBeDefined();
+    expect(emulator.calls.map((c) => c.status)).toEqual([200, 500, 500, 200]);
+    expect(emulator.callCount('DescribeUser')).toBe(3);
+  });
+
+  test('always: until clear()', async () => {
+    emulator.putUser({ accountId: ACCOUNT, userName: 'alice', email: 'a@b', role: 'READER', identityType: 'QUICKSIGHT' });
+    emulator.faults.always('unavailable');
+    const qs = client();
+    for (let i = 0; i < 3; i++) await expectServiceError(describeAlice(qs), 'ResourceUnavailableException', 503);
+    emulator.faults.clear();
+    await expect(describeAlice(qs)).resolves.toBeDefined();
+    expect(emulator.faultCounts.unavailable).toBe(3);
+  });
+
+  test('the SDK\'s default retries get through next(\'throttle\', {count: 2})', async () => {
+    emulator.faults.next('throttle', { count: 2 });
+    const qs = new QuickSightClient({ region: 'us-east-1' });
+    clients.push(qs);
+    const out = await qs.send(new RegisterUserCommand(quicksightUser()));
+    expect(out.$metadata.attempts).toBe(3);
+    expect(emulator.calls.map((c) => c.status)).toEqual([429, 429, 201]);
+    expect(emulator.users()).toHaveLength(1);
+  });
+
+  test('throttle: a token bucket answers ThrottlingException over its rate', async () => {
+    emulator.putUser({ accountId: ACCOUNT, userName: 'alice', email: 'a@b', role: 'READER', identityType: 'QUICKSIGHT' });
+    emulator.faults.throttle({ ratePerSecond: 1, burst: 3 });
+    const qs = client();
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => describeAlice(qs)));
+    const throttled = results.filter((r) => r.status === 'rejected');
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    expect(throttled).toHaveLength(2);
+    for (const r of throttled) expect((r as PromiseRejectedResult).reason).toMatchObject({ name: 'ThrottlingException', message: 'Rate exceeded' });
+    expect(emulator.faultCounts.throttle).toBe(2);
+  });
+
+  test('random: the same seed gives the same faults, another seed others', async () => {
+    emulator.putUser({ accountId: ACCOUNT, userName: 'alice', email: 'a@b', role: 'READER', identityType: 'QUICKSIGHT' });
+    const run = async (seed: number) => {
+      emulator.resetCalls();
+      emulator.faults.random({ seed, rates: { internal: 0.3, throttle: 0.2, unavailable: 0.1 } });
+      const qs = client();
+      for (let i = 0; i < 40; i++) await describeAlice(qs).catch(() => undefined);
+      return emulator.calls.map((c) => c.fault ?? '-');
+    };
+    const first = await run(7);
+    const again = await run(7);
+    const other = await run(8);
+    expect(again).toEqual(first);
+    expect(other).not.toEqual(first);
+    expect(first.filter((f) => f !== '-').length).toBeGreaterThan(8);
+    expect(first).toContain('-');
+  });
+
+  test('stop() does not hang with a slow answer in flight', async () => {
+    const doomed = await QuickSightEmulator.start();
+    doomed.faults.always('slow', { delayMs: 30_000 });
+    const pending = failure(client({ endpoint: doomed.endpoint }).send(new ListUsersCommand({ AwsAccountId: ACCOUNT, Namespace: NS })));
+    while (doomed.calls.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const started = Date.now();
+    await doomed.stop();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect((await pending).message).toMatch(/socket hang up/);
+    expect(doomed.calls).toEqual([expect.objectContaining({ operation: 'ListUsers', status: 0, fault: 'slow' })]);
+  });
+});
+
+describe('main.ts: the emulator as its own process', () => {
+  test('prints its endpoint as one JSON line, applies argv options, stops on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qs-emulator-'));
+    try {
+      const bundle = join(dir, 'emulator.js');
+      require('esbuild').buildSync({ entryPoints: [join(__dirname, 'emulator', 'main.ts')], bundle: true, platform: 'node', outfile: bundle, logLevel: 'silent' });
+      const child = spawn(process.execPath, [bundle, '--throttle', '1', '--burst', '1', '--namespace', `${ACCOUNT}/sales`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+      const info = JSON.parse(line);
+      expect(info).toMatchObject({ endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), identityRegion: 'us-east-1', pid: child.pid });
+
+      const qs = client({ endpoint: info.endpoint });
+      const out = await qs.send(new ListUsersCommand({ AwsAccountId: ACCOUNT, Namespace: 'sales' }));
+      expect(out.UserList).toEqual([]);
+      await expectServiceError(qs.send(new ListUsersCommand({ AwsAccountId: ACCOUNT, Namespace: 'sales' })), 'ThrottlingException', 429, 'Rate exceeded');
+
+      const exited = once(child, 'exit');
+      child.kill('SIGTERM');
+      expect(await exited).toEqual([0, null]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

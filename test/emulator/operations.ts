@@ -1,0 +1,245 @@
+// The routing table and one function per QuickSight operation. An operation reads the decoded
+// path labels, the query string and the JSON body, changes the store, and returns the status and
+// body to send (the server adds RequestId), or throws an ApiError.
+import { ApiError, invalidParameter, userNotFound } from './errors';
+import { type EmulatedUser, UserStore } from './store';
+import {
+  MAX_TAGS_PER_RESOURCE,
+  Violations,
+  isQuickSightArn,
+  parseUserArn,
+  validateMaxResults,
+  validateRegisterUser,
+  validateUpdateUser,
+  validateUserPath,
+} from './validation';
+
+export interface OperationRequest {
+  readonly params: Record<string, string>;
+  readonly query: URLSearchParams;
+  readonly body: Record<string, unknown>;
+}
+
+export interface OperationResult {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+  /** The user the call was about, when the path does not name it (RegisterUser, by principal id). */
+  readonly userName?: string;
+}
+
+export interface OperationContext {
+  readonly store: UserStore;
+  readonly identityCenterUsersDeletable: boolean;
+}
+
+type Operation = (ctx: OperationContext, request: OperationRequest) => OperationResult;
+
+interface Route {
+  readonly method: string;
+  /** Literal segments, and labels written {Name}. */
+  readonly segments: readonly string[];
+  readonly operation: string;
+  readonly handler: Operation;
+}
+
+const USERS = '/accounts/{AwsAccountId}/namespaces/{Namespace}/users';
+const USER = `${USERS}/{UserName}`;
+const USER_PRINCIPAL = '/accounts/{AwsAccountId}/namespaces/{Namespace}/user-principals/{PrincipalId}';
+const TAGS = '/resources/{ResourceArn}/tags';
+
+export const ROUTES: readonly Route[] = [
+  route('POST', USERS, 'RegisterUser', registerUser),
+  route('GET', USERS, 'ListUsers', listUsers),
+  route('GET', USER, 'DescribeUser', describeUser),
+  route('PUT', USER, 'UpdateUser', updateUser),
+  route('DELETE', USER, 'DeleteUser', deleteUser),
+  route('DELETE', USER_PRINCIPAL, 'DeleteUserByPrincipalId', deleteUserByPrincipalId),
+  route('POST', TAGS, 'TagResource', tagResource),
+  route('DELETE', TAGS, 'UntagResource', untagResource),
+  route('GET', TAGS, 'ListTagsForResource', listTagsForResource),
+];
+
+function route(method: string, template: string, operation: string, handler: Operation): Route {
+  return { method, segments: template.split('/').slice(1), operation, handler };
+}
+
+/**
+ * The route a request takes, with its labels. The raw path is split on '/' before each segment is
+ * percent-decoded: labels such as 'Role%2FSession' or a whole ARN carry encoded slashes.
+ */
+export function matchRoute(method: string, rawPath: string): { route: Route; params: Record<string, string> } | undefined {
+  const segments = rawPath.split('/').slice(1);
+  for (const candidate of ROUTES) {
+    if (candidate.method !== method || candidate.segments.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    const matches = candidate.segments.every((pattern, i) => {
+      const decoded = decodeSegment(segments[i]);
+      if (decoded === undefined) return false;
+      if (pattern.startsWith('{')) {
+        params[pattern.slice(1, -1)] = decoded;
+        return true;
+      }
+      return pattern === decoded;
+    });
+    if (matches) return { route: candidate, params };
+  }
+  return undefined;
+}
+
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
+
+function registerUser({ store }: OperationContext, { params, body }: OperationRequest): OperationResult {
+  const input = validateRegisterUser({ AwsAccountId: params.AwsAccountId, Namespace: params.Namespace }, body);
+  const { AwsAccountId: accountId, Namespace: namespace } = params;
+  store.requireNamespace(accountId, namespace);
+  const tags = Object.fromEntries(input.tags.map((t) => [t.Key, t.Value]));
+  if (Object.keys(tags).length > MAX_TAGS_PER_RESOURCE) throw tagLimitExceeded(Object.keys(tags).length);
+  if (store.get(accountId, namespace, input.userName)) {
+    throw new ApiError('ResourceExistsException', `User ${store.userArn(accountId, namespace, input.userName)} already exists`, 'USER');
+  }
+  const user = store.put({
+    accountId,
+    namespace,
+    userName: input.userName,
+    email: input.email,
+    role: input.role,
+    identityType: input.identityType,
+    iamArn: input.iamArn,
+    sessionName: input.sessionName,
+    customPermissionsName: input.customPermissionsName,
+    externalLoginFederationProviderType: input.externalLogin.type,
+    externalLoginFederationProviderUrl: input.externalLogin.url,
+    externalLoginId: input.externalLogin.id,
+    tags,
+  });
+  const invitationUrl = user.identityType === 'QUICKSIGHT' ? store.newInvitationUrl(accountId) : undefined;
+  return { status: 201, body: { User: wireUser(user), UserInvitationUrl: invitationUrl }, userName: user.userName };
+}
+
+function describeUser({ store }: OperationContext, { params }: OperationRequest): OperationResult {
+  return { status: 200, body: { User: wireUser(existingUser(store, params)) } };
+}
+
+function updateUser({ store }: OperationContext, { params, body }: OperationRequest): OperationResult {
+  const input = validateUpdateUser({ AwsAccountId: params.AwsAccountId, Namespace: params.Namespace, UserName: params.UserName }, body);
+  const user = existingUser(store, params);
+  user.email = input.email;
+  user.role = input.role;
+  if (input.customPermissionsName !== undefined) user.customPermissionsName = input.customPermissionsName ?? undefined;
+  if (input.externalLogin) {
+    const { type, url, id } = input.externalLogin;
+    user.externalLoginFederationProviderType = type === 'NONE' ? undefined : type;
+    user.externalLoginFederationProviderUrl = url;
+    user.externalLoginId = id;
+  }
+  return { status: 200, body: { User: wireUser(user) } };
+}
+
+function deleteUser(ctx: OperationContext, { params }: OperationRequest): OperationResult {
+  const user = existingUser(ctx.store, params);
+  return removeUser(ctx, user);
+}
+
+function deleteUserByPrincipalId(ctx: OperationContext, { params }: OperationRequest): OperationResult {
+  const v = new Violations();
+  validateUserPath(v, { AwsAccountId: params.AwsAccountId, Namespace: params.Namespace });
+  v.throwIfAny();
+  ctx.store.requireNamespace(params.AwsAccountId, params.Namespace);
+  const user = ctx.store.findByPrincipalId(params.AwsAccountId, params.Namespace, params.PrincipalId);
+  if (!user) throw new ApiError('ResourceNotFoundException', `User with principal id ${params.PrincipalId} not found`, 'USER');
+  return removeUser(ctx, user);
+}
+
+function removeUser({ store, identityCenterUsersDeletable }: OperationContext, user: EmulatedUser): OperationResult {
+  if (user.identityType === 'IAM_IDENTITY_CENTER' && !identityCenterUsersDeletable) {
+    throw invalidParameter('Operation is disabled for identities managed by IAM Identity Center');
+  }
+  store.delete(user.accountId, user.namespace, user.userName);
+  return { status: 200, body: {}, userName: user.userName };
+}
+
+function listUsers({ store }: OperationContext, { params, query }: OperationRequest): OperationResult {
+  const v = new Violations();
+  validateUserPath(v, { AwsAccountId: params.AwsAccountId, Namespace: params.Namespace });
+  const maxResults = validateMaxResults(v, query.get('max-results'));
+  v.throwIfAny();
+  store.requireNamespace(params.AwsAccountId, params.Namespace);
+  const nextToken = query.get('next-token') ?? undefined;
+  const page = store.page(params.AwsAccountId, params.Namespace, nextToken, maxResults ?? 100);
+  return { status: 200, body: { UserList: page.users.map(wireUser), NextToken: page.nextToken } };
+}
+
+function tagResource({ store }: OperationContext, { params, body }: OperationRequest): OperationResult {
+  const v = new Violations();
+  const tags = v.tags('tags', body.Tags, true)!;
+  v.throwIfAny();
+  const user = taggedUser(store, params.ResourceArn);
+  const merged = { ...user.tags, ...Object.fromEntries(tags.map((t) => [t.Key, t.Value])) };
+  if (Object.keys(merged).length > MAX_TAGS_PER_RESOURCE) throw tagLimitExceeded(Object.keys(merged).length);
+  user.tags = merged;
+  return { status: 200, body: {} };
+}
+
+function untagResource({ store }: OperationContext, { params, query }: OperationRequest): OperationResult {
+  const v = new Violations();
+  const keys = v.tagKeys('tagKeys', query.getAll('keys'));
+  v.throwIfAny();
+  const user = taggedUser(store, params.ResourceArn);
+  for (const k of keys!) delete user.tags[k];
+  return { status: 200, body: {} };
+}
+
+function listTagsForResource({ store }: OperationContext, { params }: OperationRequest): OperationResult {
+  const user = taggedUser(store, params.ResourceArn);
+  return { status: 200, body: { Tags: Object.entries(user.tags).map(([Key, Value]) => ({ Key, Value })) } };
+}
+
+/** The user a user path names: validates the path, then requires the namespace and the user. */
+function existingUser(store: UserStore, params: Record<string, string>): EmulatedUser {
+  const v = new Violations();
+  validateUserPath(v, { AwsAccountId: params.AwsAccountId, Namespace: params.Namespace, UserName: params.UserName });
+  v.throwIfAny();
+  store.requireNamespace(params.AwsAccountId, params.Namespace);
+  const user = store.get(params.AwsAccountId, params.Namespace, params.UserName);
+  if (!user) throw userNotFound(store.userArn(params.AwsAccountId, params.Namespace, params.UserName));
+  return user;
+}
+
+/** The user a tag call's ResourceArn names (the emulator holds no other taggable resources). */
+function taggedUser(store: UserStore, resourceArn: string): EmulatedUser {
+  const parts = parseUserArn(resourceArn);
+  if (!parts) {
+    if (isQuickSightArn(resourceArn)) throw new ApiError('ResourceNotFoundException', `Resource ${resourceArn} not found`);
+    throw invalidParameter(`ResourceArn '${resourceArn}' is not a valid QuickSight resource ARN`);
+  }
+  const user = parts.region === store.identityRegion ? store.get(parts.accountId, parts.namespace, parts.userName) : undefined;
+  if (!user) throw userNotFound(resourceArn);
+  return user;
+}
+
+function tagLimitExceeded(count: number): ApiError {
+  return new ApiError('LimitExceededException', `A resource can have at most ${MAX_TAGS_PER_RESOURCE} tags; this request would leave ${count}`);
+}
+
+/** The User shape of the API (members without a value are left out). */
+function wireUser(user: EmulatedUser): Record<string, unknown> {
+  return {
+    Arn: user.arn,
+    UserName: user.userName,
+    Email: user.email,
+    Role: user.role,
+    IdentityType: user.identityType,
+    Active: user.active,
+    PrincipalId: user.principalId,
+    CustomPermissionsName: user.customPermissionsName,
+    ExternalLoginFederationProviderType: user.externalLoginFederationProviderType,
+    ExternalLoginFederationProviderUrl: user.externalLoginFederationProviderUrl,
+    ExternalLoginId: user.externalLoginId,
+  };
+}

@@ -1,0 +1,275 @@
+// A local emulator of the Amazon QuickSight user API (REST-JSON, 2018-04-01) over node:http, for
+// driving the real @aws-sdk/client-quicksight: set AWS_ENDPOINT_URL_QUICKSIGHT to `endpoint`.
+//
+// A request goes: route -> fault injection -> identity region (SigV4 credential scope; the
+// signature itself is not checked) -> the operation (validation, then state).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiError, type ErrorType } from './errors';
+import { FAULT_KINDS, FaultInjector, type Fault, type FaultControls, type FaultKind } from './faults';
+import { matchRoute, type OperationContext } from './operations';
+import { type EmulatedUser, type UserSeed, UserStore } from './store';
+import { parseBody } from './validation';
+
+export type { EmulatedUser, UserSeed } from './store';
+export type { FaultKind, FaultControls } from './faults';
+export { ERROR_STATUS, type ErrorType } from './errors';
+
+export interface CallRecord {
+  operation: string;
+  /** The HTTP status answered; 0 while a slow answer is pending, or when the connection was dropped. */
+  status: number;
+  errorType?: string;
+  /** The region the request was signed for. */
+  region?: string;
+  userName?: string;
+  resourceArn?: string;
+  fault?: string;
+}
+
+export interface EmulatorOptions {
+  /** The QuickSight identity region: user calls signed for any other region are refused. Default us-east-1. */
+  identityRegion?: string;
+  /** Real QuickSight refuses to delete IAM Identity Center users; set true to allow it. */
+  identityCenterUsersDeletable?: boolean;
+  /** Seeds the generated principal ids, request ids, invitation URLs and page tokens. */
+  seed?: number;
+}
+
+/** The operation recorded for a request that matches no route. */
+export const UNKNOWN_OPERATION = 'UnknownOperation';
+
+export class QuickSightEmulator {
+  public static async start(options: EmulatorOptions = {}): Promise<QuickSightEmulator> {
+    const emulator = new QuickSightEmulator(options);
+    await emulator.listen();
+    return emulator;
+  }
+
+  public readonly identityRegion: string;
+  public readonly faults: FaultControls;
+  private readonly injector = new FaultInjector();
+  private readonly store: UserStore;
+  private readonly context: OperationContext;
+  private readonly server: Server;
+  private callLog: CallRecord[] = [];
+  private faultTally = zeroFaultCounts();
+  private readonly pendingDelays = new Set<() => void>();
+  private stopped = false;
+  private port = 0;
+
+  private constructor(options: EmulatorOptions) {
+    this.identityRegion = options.identityRegion ?? 'us-east-1';
+    this.store = new UserStore(this.identityRegion, options.seed ?? 20180401);
+    this.context = { store: this.store, identityCenterUsersDeletable: options.identityCenterUsersDeletable ?? false };
+    this.faults = this.injector;
+    this.server = createServer((req, res) => void this.handle(req, res));
+  }
+
+  /** http://127.0.0.1:<port> */
+  public get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Closes the server and every open connection; answers still waiting (slow faults) are cut. */
+  public async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const cancel of this.pendingDelays) cancel();
+    this.pendingDelays.clear();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  /** Forgets all state, the call log, the fault counts and the faults set. */
+  public reset(): void {
+    this.store.reset();
+    this.resetCalls();
+    this.injector.clear();
+  }
+
+  public users(): EmulatedUser[] {
+    return this.store.all().map((u) => structuredClone(u));
+  }
+
+  public getUser(accountId: string, namespace: string, userName: string): EmulatedUser | undefined {
+    const user = this.store.get(accountId, namespace, userName);
+    return user && structuredClone(user);
+  }
+
+  /** A user made by hand, outside any stack (replaces one with the same name; adds its namespace). */
+  public putUser(user: UserSeed): EmulatedUser {
+    return structuredClone(this.store.put(user));
+  }
+
+  /** Deletes a user behind the stack's back (no error if there is none). */
+  public removeUser(accountId: string, namespace: string, userName: string): void {
+    this.store.delete(accountId, namespace, userName);
+  }
+
+  public addNamespace(accountId: string, namespace: string): void {
+    this.store.addNamespace(accountId, namespace);
+  }
+
+  /** Every request received, in arrival order (copies). */
+  public get calls(): CallRecord[] {
+    return this.callLog.map((c) => ({ ...c }));
+  }
+
+  /** Requests that matched an operation (faulted ones included), of `operation` if given. */
+  public callCount(operation?: string): number {
+    return this.callLog.filter((c) => c.operation !== UNKNOWN_OPERATION && (operation === undefined || c.operation === operation)).length;
+  }
+
+  /** Forgets the call log and the fault counts. */
+  public resetCalls(): void {
+    this.callLog = [];
+    this.faultTally = zeroFaultCounts();
+  }
+
+  /** How many requests got each fault. */
+  public get faultCounts(): Record<FaultKind, number> {
+    return { ...this.faultTally };
+  }
+
+  private listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', () => {
+        this.port = (this.server.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const record: CallRecord = { operation: UNKNOWN_OPERATION, status: 0 };
+    this.callLog.push(record);
+    const rawBody = await readBody(req);
+    if (rawBody === undefined || this.stopped) return;
+
+    const requestId = this.store.newRequestId();
+    const [rawPath, rawQuery = ''] = (req.url ?? '/').split('?', 2);
+    const matched = matchRoute(req.method ?? 'GET', rawPath);
+    record.region = signingRegion(req.headers.authorization);
+    if (!matched) {
+      const error = new ApiError('UnknownOperationException', `No operation matches ${req.method} ${rawPath}`);
+      return this.answerError(res, record, requestId, error);
+    }
+    const { route, params } = matched;
+    record.operation = route.operation;
+    if (params.UserName !== undefined) record.userName = params.UserName;
+    if (params.ResourceArn !== undefined) record.resourceArn = params.ResourceArn;
+
+    const fault = this.injector.decide(route.operation);
+    if (fault) {
+      record.fault = fault.error ? `error:${fault.error.type}` : fault.kind;
+      if (fault.kind !== 'error') this.faultTally[fault.kind] += 1;
+      const faultError = await this.applyFault(fault, req);
+      if (faultError === 'no-answer') return;
+      if (faultError) return this.answerError(res, record, requestId, faultError);
+    }
+
+    try {
+      this.authorize(req.headers.authorization);
+      const result = route.handler(this.context, { params, query: new URLSearchParams(rawQuery), body: parseBody(rawBody) });
+      if (result.userName !== undefined) record.userName = result.userName;
+      this.answer(res, record, requestId, result.status, { ...result.body, RequestId: requestId });
+    } catch (error) {
+      if (error instanceof ApiError) return this.answerError(res, record, requestId, error);
+      // A bug in the emulator: answer like the service would, and say so where the tests run.
+      console.error('QuickSight emulator: unexpected error', error);
+      this.answerError(res, record, requestId, new ApiError('InternalFailureException', String(error)));
+    }
+  }
+
+  /** The error a fault answers with, 'no-answer' when the request must not be answered, or nothing (slow, then normal). */
+  private async applyFault(fault: Fault, req: IncomingMessage): Promise<ApiError | 'no-answer' | undefined> {
+    switch (fault.kind) {
+      case 'throttle':
+        return new ApiError('ThrottlingException', 'Rate exceeded');
+      case 'internal':
+        return new ApiError('InternalFailureException', 'An internal failure occurred.');
+      case 'unavailable':
+        return new ApiError('ResourceUnavailableException', 'This resource is currently unavailable.');
+      case 'drop':
+        req.socket.destroy();
+        return 'no-answer';
+      case 'slow':
+        return (await this.delay(fault.delayMs)) ? undefined : 'no-answer';
+      case 'error':
+        return new ApiError(fault.error!.type, fault.error!.message);
+    }
+  }
+
+  /** Waits; resolves false when stop() cut the wait short. */
+  private delay(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const cancel = () => {
+        clearTimeout(timer);
+        this.pendingDelays.delete(cancel);
+        resolve(false);
+      };
+      const timer = setTimeout(() => {
+        this.pendingDelays.delete(cancel);
+        resolve(!this.stopped);
+      }, ms);
+      this.pendingDelays.add(cancel);
+    });
+  }
+
+  private authorize(authorization: string | undefined): void {
+    if (authorization === undefined) throw new ApiError('AccessDeniedException', 'Missing Authentication Token');
+    const scope = /Credential=[^/,\s]+\/\d{8}\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/.exec(authorization);
+    if (!scope) throw new ApiError('AccessDeniedException', 'Authorization header requires a SigV4 Credential scope');
+    const [, region, service] = scope;
+    if (service !== 'quicksight') {
+      throw new ApiError('AccessDeniedException', `Credential should be scoped to correct service: 'quicksight'.`);
+    }
+    if (region !== this.identityRegion) {
+      throw new ApiError('AccessDeniedException',
+        `Operation is being called from endpoint ${region}, but your identity region is ${this.identityRegion}. Please use the ${this.identityRegion} endpoint.`);
+    }
+  }
+
+  private answerError(res: ServerResponse, record: CallRecord, requestId: string, error: ApiError): void {
+    record.errorType = error.type;
+    const body: Record<string, unknown> = { __type: error.type, Message: error.message, RequestId: requestId };
+    if (error.resourceType) body.ResourceType = error.resourceType;
+    this.answer(res, record, requestId, error.status, body, error.type);
+  }
+
+  private answer(res: ServerResponse, record: CallRecord, requestId: string, status: number, body: object, errorType?: ErrorType): void {
+    record.status = status;
+    const payload = JSON.stringify(body);
+    const headers: Record<string, string | number> = {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(payload),
+      'x-amzn-RequestId': requestId,
+    };
+    if (errorType) headers['x-amzn-ErrorType'] = errorType;
+    res.writeHead(status, headers);
+    res.end(payload);
+  }
+}
+
+/** The region of a SigV4 Authorization header's credential scope. */
+function signingRegion(authorization: string | undefined): string | undefined {
+  return authorization && /Credential=[^/,\s]+\/\d{8}\/([^/,\s]+)\//.exec(authorization)?.[1];
+}
+
+/** The request body as text, or undefined when the client went away first. */
+async function readBody(req: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+  } catch {
+    return undefined;
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function zeroFaultCounts(): Record<FaultKind, number> {
+  return Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
+}

@@ -1,0 +1,191 @@
+// The emulated account state: namespaces, users (with their tags) and ListUsers page tokens.
+import { ApiError, namespaceNotFound } from './errors';
+import { mulberry32 } from './faults';
+
+export interface EmulatedUser {
+  accountId: string;
+  namespace: string;
+  region: string;
+  arn: string;
+  userName: string;
+  email: string;
+  role: string;
+  identityType: string;
+  active: boolean;
+  principalId: string;
+  iamArn?: string;
+  sessionName?: string;
+  customPermissionsName?: string;
+  externalLoginFederationProviderType?: string;
+  externalLoginFederationProviderUrl?: string;
+  externalLoginId?: string;
+  tags: Record<string, string>;
+}
+
+/** What putUser() takes: a user made by hand. Left out: namespace 'default', active per identity type, a new principal id, no tags. */
+export interface UserSeed {
+  accountId: string;
+  namespace?: string;
+  userName: string;
+  email: string;
+  role: string;
+  identityType: string;
+  iamArn?: string;
+  sessionName?: string;
+  customPermissionsName?: string;
+  externalLoginFederationProviderType?: string;
+  externalLoginFederationProviderUrl?: string;
+  externalLoginId?: string;
+  active?: boolean;
+  principalId?: string;
+  tags?: Record<string, string>;
+}
+
+interface PageCursor {
+  readonly accountId: string;
+  readonly namespace: string;
+  /** The user name the next page starts after (users are listed in user-name order). */
+  readonly after: string;
+}
+
+export const DEFAULT_NAMESPACE = 'default';
+
+export class UserStore {
+  private users = new Map<string, EmulatedUser>();
+  private namespaces = new Set<string>();
+  private pageTokens = new Map<string, PageCursor>();
+  private random: () => number;
+
+  constructor(public readonly identityRegion: string, private readonly seed: number) {
+    this.random = mulberry32(seed);
+  }
+
+  public reset(): void {
+    this.users.clear();
+    this.namespaces.clear();
+    this.pageTokens.clear();
+    this.random = mulberry32(this.seed);
+  }
+
+  public addNamespace(accountId: string, namespace: string): void {
+    this.namespaces.add(key(accountId, namespace));
+  }
+
+  public requireNamespace(accountId: string, namespace: string): void {
+    if (namespace !== DEFAULT_NAMESPACE && !this.namespaces.has(key(accountId, namespace))) throw namespaceNotFound(namespace);
+  }
+
+  public userArn(accountId: string, namespace: string, userName: string): string {
+    return `arn:aws:quicksight:${this.identityRegion}:${accountId}:user/${namespace}/${userName}`;
+  }
+
+  public get(accountId: string, namespace: string, userName: string): EmulatedUser | undefined {
+    return this.users.get(key(accountId, namespace, userName));
+  }
+
+  public findByPrincipalId(accountId: string, namespace: string, principalId: string): EmulatedUser | undefined {
+    return this.all().find((u) => u.accountId === accountId && u.namespace === namespace && u.principalId === principalId);
+  }
+
+  /** All users, in creation order (the live objects: callers copy them before handing them out). */
+  public all(): EmulatedUser[] {
+    return [...this.users.values()];
+  }
+
+  /** Adds or replaces a user, filling in what the seed leaves out. */
+  public put(seed: UserSeed): EmulatedUser {
+    const namespace = seed.namespace ?? DEFAULT_NAMESPACE;
+    if (namespace !== DEFAULT_NAMESPACE) this.addNamespace(seed.accountId, namespace);
+    const user: EmulatedUser = {
+      accountId: seed.accountId,
+      namespace,
+      region: this.identityRegion,
+      arn: this.userArn(seed.accountId, namespace, seed.userName),
+      userName: seed.userName,
+      email: seed.email,
+      role: seed.role,
+      identityType: seed.identityType,
+      // A QUICKSIGHT user is inactive until they accept the invitation.
+      active: seed.active ?? seed.identityType !== 'QUICKSIGHT',
+      principalId: seed.principalId ?? this.newPrincipalId(seed.identityType, seed.iamArn, seed.sessionName),
+      iamArn: seed.iamArn,
+      sessionName: seed.sessionName,
+      customPermissionsName: seed.customPermissionsName,
+      externalLoginFederationProviderType: seed.externalLoginFederationProviderType,
+      externalLoginFederationProviderUrl: seed.externalLoginFederationProviderUrl,
+      externalLoginId: seed.externalLoginId,
+      tags: { ...(seed.tags ?? {}) },
+    };
+    this.users.set(key(user.accountId, user.namespace, user.userName), user);
+    return user;
+  }
+
+  public delete(accountId: string, namespace: string, userName: string): void {
+    this.users.delete(key(accountId, namespace, userName));
+  }
+
+  /** One ListUsers page and the token of the next one (none when this page is the last). */
+  public page(accountId: string, namespace: string, nextToken: string | undefined, size: number) {
+    let after: string | undefined;
+    if (nextToken !== undefined) {
+      const cursor = this.pageTokens.get(nextToken);
+      if (!cursor || cursor.accountId !== accountId || cursor.namespace !== namespace) {
+        throw new ApiError('InvalidNextTokenException', 'The NextToken provided is not valid');
+      }
+      after = cursor.after;
+    }
+    const sorted = this.all()
+      .filter((u) => u.accountId === accountId && u.namespace === namespace)
+      .sort((a, b) => (a.userName < b.userName ? -1 : a.userName > b.userName ? 1 : 0));
+    const remaining = after === undefined ? sorted : sorted.filter((u) => u.userName > after!);
+    const users = remaining.slice(0, size);
+    let token: string | undefined;
+    if (remaining.length > size) {
+      token = this.randomToken(48);
+      this.pageTokens.set(token, { accountId, namespace, after: users[users.length - 1].userName });
+    }
+    return { users, nextToken: token };
+  }
+
+  public newRequestId(): string {
+    const hex = this.randomHex(32);
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
+  }
+
+  public newInvitationUrl(accountId: string): string {
+    return `https://${this.identityRegion}.quicksight.aws.amazon.com/sn/accounts/${accountId}/invite/${this.randomHex(32)}`;
+  }
+
+  private newPrincipalId(identityType: string, iamArn?: string, sessionName?: string): string {
+    let principalId: string;
+    do principalId = this.principalIdShape(identityType, iamArn, sessionName);
+    while (this.all().some((u) => u.principalId === principalId));
+    return principalId;
+  }
+
+  // Only uniqueness is documented; the shapes follow what real principal ids look like.
+  private principalIdShape(identityType: string, iamArn?: string, sessionName?: string): string {
+    const id = this.randomToken(17).toUpperCase();
+    switch (identityType) {
+      case 'IAM':
+        return iamArn?.includes(':role/') ? `federated/iam/AROA${id}${sessionName ? `:${sessionName}` : ''}` : `federated/iam/AIDA${id}`;
+      case 'IAM_IDENTITY_CENTER':
+        return `federated/iam_identity_center/${this.randomHex(8)}-${this.randomHex(4)}-${this.randomHex(4)}-${this.randomHex(4)}-${this.randomHex(12)}`;
+      default:
+        return `federated/quicksight/${this.randomHex(24)}`;
+    }
+  }
+
+  private randomHex(length: number): string {
+    return Array.from({ length }, () => Math.floor(this.random() * 16).toString(16)).join('');
+  }
+
+  private randomToken(length: number): string {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+    return Array.from({ length }, () => alphabet[Math.floor(this.random() * alphabet.length)]).join('');
+  }
+}
+
+function key(...parts: string[]): string {
+  return parts.join('\u0000');
+}

@@ -1,0 +1,93 @@
+// What the handler tests share: CloudFormation events as the Provider framework hands them over
+// (every property a string), and a local QuickSight emulator the real SDK client talks to over HTTP.
+import type {
+  CloudFormationCustomResourceCreateEvent, CloudFormationCustomResourceDeleteEvent, CloudFormationCustomResourceEvent,
+  CloudFormationCustomResourceUpdateEvent,
+} from 'aws-lambda';
+import { handle } from '../lambda';
+import type { Outcome } from '../lambda/lifecycle';
+import { QuickSightEmulator } from './emulator/quicksight-emulator';
+
+export const ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+export const STACK_ID = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/QuickSightUsers/6b0b4c50-0000-4000-8000-000000000001`;
+
+export type Props = Record<string, unknown>;
+
+export function quickSightUser(name: string, extra: Props = {}): Props {
+  return {
+    ServiceToken: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:provider`,
+    AwsAccountId: ACCOUNT,
+    Namespace: 'default',
+    IdentityRegion: REGION,
+    Email: `${name}@example.com`,
+    IdentityType: 'QUICKSIGHT',
+    UserRole: 'READER',
+    UserName: name,
+    ...extra,
+  };
+}
+
+export function iamUser(iamUserName: string, extra: Props = {}): Props {
+  const { UserName: _ignored, ...props } = quickSightUser(iamUserName, { IdentityType: 'IAM', IamArn: `arn:aws:iam::${ACCOUNT}:user/${iamUserName}`, ...extra });
+  return props;
+}
+
+const common = (logicalId: string) => ({
+  ServiceToken: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:provider`,
+  ResponseURL: 'https://cloudformation-custom-resource-response.example/',
+  StackId: STACK_ID,
+  RequestId: `req-${logicalId}`,
+  LogicalResourceId: logicalId,
+  ResourceType: 'Custom::QuickSightUser',
+});
+
+export function createEvent(props: Props, logicalId = 'User'): CloudFormationCustomResourceCreateEvent {
+  return { ...common(logicalId), RequestType: 'Create', ResourceProperties: props as never };
+}
+
+export function updateEvent(physicalId: string, oldProps: Props, props: Props, logicalId = 'User'): CloudFormationCustomResourceUpdateEvent {
+  return { ...common(logicalId), RequestType: 'Update', PhysicalResourceId: physicalId, ResourceProperties: props as never, OldResourceProperties: oldProps as never };
+}
+
+export function deleteEvent(physicalId: string, props: Props, logicalId = 'User'): CloudFormationCustomResourceDeleteEvent {
+  return { ...common(logicalId), RequestType: 'Delete', PhysicalResourceId: physicalId, ResourceProperties: props as never };
+}
+
+export function userArn(userName: string, namespace = 'default', region = REGION): string {
+  return `arn:aws:quicksight:${region}:${ACCOUNT}:user/${namespace}/${userName}`;
+}
+
+/** Every log line the handler wrote during the tests of a file. */
+export const logLines: string[] = [];
+
+/** Runs the handler as the Provider framework would, collecting its log lines. */
+export function run(event: CloudFormationCustomResourceEvent, budgetMs = 20_000): Promise<Outcome> {
+  return handle(event, { budgetMs, log: (line) => logLines.push(line) });
+}
+
+/** The FAILED reason the handler gives for an event (fails the test if the event succeeds). */
+export async function failureOf(event: CloudFormationCustomResourceEvent, budgetMs?: number): Promise<string> {
+  const outcome = await run(event, budgetMs).then(() => undefined, (error: Error) => error.message);
+  if (outcome === undefined) throw new Error('expected the event to fail, but it succeeded');
+  return outcome;
+}
+
+/** Starts an emulator and points the SDK at it for the whole test file. */
+export function useEmulator(options?: Parameters<typeof QuickSightEmulator.start>[0]): () => QuickSightEmulator {
+  let emulator: QuickSightEmulator | undefined;
+  const saved = { ...process.env };
+  beforeAll(async () => {
+    emulator = await QuickSightEmulator.start(options);
+    process.env.AWS_ENDPOINT_URL_QUICKSIGHT = emulator.endpoint;
+    process.env.AWS_ACCESS_KEY_ID = 'AKIAEMULATOR';
+    process.env.AWS_SECRET_ACCESS_KEY = 'emulator-secret';
+    delete process.env.AWS_PROFILE;
+  });
+  afterAll(async () => {
+    await emulator?.stop();
+    process.env = saved;
+  });
+  beforeEach(() => emulator?.reset());
+  return () => emulator!;
+}

@@ -1,58 +1,36 @@
-// The example users: one of each identity type, in one env-agnostic stack (no account, no
-// credentials and no lookups needed to synthesize it).
-import { Stack, StackProps, Tags } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
-import { ExternalLoginFederationProviderType, IdentityType, QuickSightUser, UserRole } from '../lib';
+// The example users (examples/users.yaml: a few users of each identity type) as one stack, for
+// the tests that synthesize the example app (cfn-lint, cdk-nag). `bin/app.ts` builds the same
+// users from the same file with QuickSightUsersStack.fromUsersFile; the file fits one stack.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { QuickSightUsersStack } from '../lib/users-app';
+import { readUsersFile, type UsersFile } from '../lib/users-file';
+
+/** examples/users.yaml, from the sources (bin/) or from the compiled app (dist/bin/). */
+export const EXAMPLE_USERS_FILE = [path.join(__dirname, '..', 'examples', 'users.yaml'), path.join(__dirname, '..', '..', 'examples', 'users.yaml')]
+  .find((file) => fs.existsSync(file)) ?? path.join('examples', 'users.yaml');
 
 export interface ExampleUsersStackProps extends StackProps {
-  /** The QuickSight identity region. @default - the stack's region */
+  /** The QuickSight identity region. @default - the example file's (us-east-1) */
   readonly identityRegion?: string;
-  /** The account of the QuickSight account. @default - the stack's account */
+  /** The account of the QuickSight account. @default - the example file's (123456789012) */
   readonly awsAccountId?: string;
 }
 
-export class ExampleUsersStack extends Stack {
+/** The example file, with the account and identity region given replacing its defaults. */
+export function readExampleUsers(props: Pick<ExampleUsersStackProps, 'identityRegion' | 'awsAccountId'> = {}): UsersFile {
+  return readUsersFile(EXAMPLE_USERS_FILE, { awsAccountId: props.awsAccountId, identityRegion: props.identityRegion });
+}
+
+export class ExampleUsersStack extends QuickSightUsersStack {
   constructor(scope: Construct, id: string, props: ExampleUsersStackProps = {}) {
-    super(scope, id, { description: 'QuickSight users managed as code (quicksight-user-cdk example)', ...props });
-    Tags.of(this).add('managed-by', 'quicksight-user-cdk');
-    const where = { identityRegion: props.identityRegion, awsAccountId: props.awsAccountId };
-
-    new QuickSightUser(this, 'Alice', {
-      ...where,
-      identityType: IdentityType.QUICKSIGHT,
-      userName: 'alice',
-      email: 'alice@example.com',
-      role: UserRole.AUTHOR,
-      tags: { team: 'finance' },
-    });
-
-    new QuickSightUser(this, 'Bob', {
-      ...where,
-      identityType: IdentityType.IAM,
-      iamArn: 'arn:aws:iam::123456789012:user/bob',
-      email: 'bob@example.com',
-      role: UserRole.READER,
-    });
-
-    new QuickSightUser(this, 'AnalystSession', {
-      ...where,
-      identityType: IdentityType.IAM,
-      iamArn: 'arn:aws:iam::123456789012:role/QuickSightAnalysts',
-      sessionName: 'carol',
-      email: 'carol@example.com',
-      role: UserRole.AUTHOR_PRO,
-      externalLoginFederationProviderType: ExternalLoginFederationProviderType.CUSTOM_OIDC,
-      customFederationProviderUrl: 'https://login.example.com',
-      externalLoginId: 'carol-42',
-    });
-
-    new QuickSightUser(this, 'Dave', {
-      ...where,
-      identityType: IdentityType.IAM_IDENTITY_CENTER,
-      userName: 'dave@example.com',
-      email: 'dave@example.com',
-      role: UserRole.ADMIN,
-      customPermissionsName: 'NoDataSourceCreation',
+    const { identityRegion, awsAccountId, ...stackProps } = props;
+    super(scope, id, {
+      description: 'QuickSight users declared in users.yaml (quicksight-user-cdk)',
+      ...stackProps,
+      users: readExampleUsers({ identityRegion, awsAccountId }).users,
     });
   }
 }

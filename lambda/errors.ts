@@ -2,7 +2,8 @@
 // name and message and what to do about it. The Provider framework turns a thrown error's message
 // into the FAILED reason; CloudFormation caps the whole response at 4096 bytes.
 
-const MAX_REASON_LENGTH = 1_500;
+/** In UTF-8 bytes: CloudFormation's 4096-byte cap counts bytes, and the framework adds a stack trace. */
+const MAX_REASON_BYTES = 1_500;
 
 /** A failure whose message is already written for the person reading the stack events. */
 export class HandlerError extends Error {
@@ -85,5 +86,14 @@ function describeLastError(error: unknown): string {
 }
 
 function truncate(text: string): string {
-  return text.length <= MAX_REASON_LENGTH ? text : `${text.slice(0, MAX_REASON_LENGTH - 3)}...`;
+  if (Buffer.byteLength(text, 'utf8') <= MAX_REASON_BYTES) return text;
+  // Cut on whole code points: a character outside ASCII takes 2 to 4 bytes.
+  let kept = '';
+  let bytes = 0;
+  for (const char of text) {
+    bytes += Buffer.byteLength(char, 'utf8');
+    if (bytes > MAX_REASON_BYTES - 3) break;
+    kept += char;
+  }
+  return `${kept}...`;
 }

@@ -3,7 +3,7 @@
 // CloudFormation wants every attribute to have a value).
 import { createHash } from 'node:crypto';
 import {
-  addressOf, deriveUserName, OWNER_TAG_KEY, parseUserArn,
+  addressOf, deriveUserName, IDENTITY_FIELDS, OWNER_TAG_KEY, parseUserArn,
   type UserAddress, type UserSpec, type UserTag,
 } from '../lib/model';
 import { HandlerError, isServiceError } from './errors';
@@ -89,7 +89,14 @@ export async function onUpdate(
   }
   const declared = addressOf(spec)!;
   if (identityChanged(previous, spec)) {
-    if (sameAddress(current, declared)) return replaceAtSameAddress(api, physicalResourceId, current, spec, ctx);
+    if (sameAddress(current, declared)) {
+      if (declaresAddress(previous, current)) return replaceAtSameAddress(api, physicalResourceId, current, spec, ctx);
+      // The previous properties never named this user: this is the rollback of an update that failed
+      // before its replacement (CloudFormation sends the old properties back to the old id). The user
+      // here is the declared one: converge it, never deregister it (that would lose its assets).
+      const restored = await registerOrAdopt(api, spec, true, ctx);
+      return { ...restored, PhysicalResourceId: physicalResourceId };
+    }
     // A new user. CloudFormation deletes the old one (the old id) once the whole update succeeds.
     ctx.log({ userName: declared.userName, outcome: `replacing user '${current.userName}'` });
     return registerOrAdopt(api, spec, adoptExistingUser, ctx);
@@ -205,8 +212,6 @@ function outcome(user: User, invitationUrl: string | undefined): Outcome {
   };
 }
 
-/** The fields that name the user: a change to any of them is a new user. */
-const IDENTITY_FIELDS = ['IdentityType', 'IamArn', 'SessionName', 'UserName', 'Namespace', 'AwsAccountId', 'IdentityRegion'] as const;
 /** The fields UpdateUser changes in place. */
 const UPDATABLE_FIELDS = ['Email', 'UserRole', 'CustomPermissionsName', 'ExternalLoginFederationProviderType', 'CustomFederationProviderUrl', 'ExternalLoginId'] as const;
 
@@ -216,6 +221,12 @@ function identityChanged(previous: UserSpec, spec: UserSpec): boolean {
 
 function userFieldsChanged(previous: UserSpec, spec: UserSpec): boolean {
   return UPDATABLE_FIELDS.some((field) => previous[field] !== spec[field]);
+}
+
+/** Whether a spec declares the user at `address` (read field by field: previous properties are not validated). */
+function declaresAddress(spec: UserSpec, address: UserAddress): boolean {
+  return deriveUserName(spec) === address.userName && spec.Namespace === address.namespace
+    && spec.AwsAccountId === address.accountId && spec.IdentityRegion === address.region;
 }
 
 function sameAddress(a: UserAddress, b: UserAddress): boolean {

@@ -1,7 +1,7 @@
 // Reading the custom resource's properties. CloudFormation hands every property over as a string
 // ("true", "12"), whatever type the template wrote, and a raw template can send anything at all:
 // this turns them into a UserSpec and checks it with the same rules the construct applies at synth.
-import { formatIssue, validateUserSpec, type UserSpec, type UserSpecField, type UserTag } from '../lib/model';
+import { formatIssue, validateTags, validateUserSpec, type UserSpec, type UserSpecField, type UserTag } from '../lib/model';
 import { HandlerError } from './errors';
 
 /** The properties the construct writes, besides the UserSpec fields. */
@@ -41,11 +41,19 @@ export function readDeclaredUser(properties: Record<string, unknown> | undefined
 }
 
 /**
- * Reads the previous properties of an Update without judging them: they were valid when they were
- * deployed, and only serve to tell what changed.
+ * Reads the previous properties of an Update without judging them: they only serve to tell what
+ * changed. They are not always ones that were deployed: the rollback of an update the handler
+ * refused sends that update's invalid properties back as the previous ones, so a value of the
+ * wrong shape is left out (as if unset) rather than allowed to break the rollback.
  */
 export function readPreviousUser(properties: Record<string, unknown> | undefined): UserSpec {
-  return coerceSpec(properties ?? {}) as UserSpec;
+  const spec = coerceSpec(properties !== null && typeof properties === 'object' ? properties : {});
+  for (const field of SPEC_FIELDS) {
+    const value = spec[field];
+    // Tags are also checked against the rules: their keys are what UntagResource would be sent.
+    if (value !== undefined && !(field === 'Tags' ? validateTags(value).length === 0 : typeof value === 'string')) delete spec[field];
+  }
+  return spec as UserSpec;
 }
 
 function coerceSpec(props: Record<string, unknown>): Partial<Record<UserSpecField, unknown>> {

@@ -45,7 +45,9 @@ export interface QuickSightUsers {
  * index.ts), so the handler answers before its Lambda timeout however long QuickSight misbehaves.
  */
 export const RETRY_POLICY = {
-  maxAttempts: 10,
+  // Enough to outlast the queue when a whole stack's users are created at once against a throttled
+  // API (492 users at 10 requests/s: about 49 s; 40 attempts retry for about 90 s): BENCHMARKS.md.
+  maxAttempts: 40,
   baseDelayMs: 200,
   maxDelayMs: 5_000,
   connectionTimeoutMs: 3_000,

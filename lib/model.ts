@@ -69,6 +69,30 @@ export interface UserSpec {
 
 export type UserSpecField = keyof UserSpec;
 
+/**
+ * The fields that name the user: a change to any of them is a new user (QuickSight cannot change
+ * them in place, so the handler registers a new user and the old one is deleted).
+ */
+export const IDENTITY_FIELDS = ['IdentityType', 'IamArn', 'SessionName', 'UserName', 'Namespace', 'AwsAccountId', 'IdentityRegion'] as const satisfies readonly UserSpecField[];
+
+/** The construct's prop name (and the users file's field name) for each field of the API. */
+export const PROP_NAMES = {
+  AwsAccountId: 'awsAccountId',
+  Namespace: 'namespace',
+  IdentityRegion: 'identityRegion',
+  Email: 'email',
+  IdentityType: 'identityType',
+  UserRole: 'role',
+  IamArn: 'iamArn',
+  SessionName: 'sessionName',
+  UserName: 'userName',
+  CustomPermissionsName: 'customPermissionsName',
+  ExternalLoginFederationProviderType: 'externalLoginFederationProviderType',
+  CustomFederationProviderUrl: 'customFederationProviderUrl',
+  ExternalLoginId: 'externalLoginId',
+  Tags: 'tags',
+} as const satisfies Record<UserSpecField, string>;
+
 /** One broken rule: the field (API name), the value given, and the rule in words. */
 export interface ValidationIssue {
   readonly field: UserSpecField;
@@ -98,7 +122,14 @@ const USER_NAME_PATTERN = /^[\u0020-\u00FF]+$/;
 const SESSION_NAME_PATTERN = /^[\w+=.@-]*$/;
 const CUSTOM_PERMISSIONS_PATTERN = /^[a-zA-Z0-9+=,.@_-]+$/;
 const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+$/;
-const IAM_ARN_PATTERN = /^arn:aws[a-z-]*:iam::[0-9]{12}:(user|role)\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)$/;
+// IAM user and role names are 1 to 64 characters; "." and ".." would be path segments that URLs resolve away.
+const IAM_ARN_PATTERN = /^arn:aws[a-z-]*:iam::[0-9]{12}:(user|role)\/(?:[\w+=,.@-]+\/)*((?!\.\.?$)[\w+=,.@-]{1,64})$/;
+/**
+ * The user name is part of the custom resource's physical id (CloudFormation: at most 1 KB) and,
+ * twice more, of its answer (at most 4096 bytes in all, where a character of U+0080 to U+00FF
+ * takes 2 bytes): 256 characters keep every answer well within both.
+ */
+const MAX_USER_NAME_LENGTH = 256;
 const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F]/;
 
 const UNAVAILABLE_ROLES: string[] = [UserRole.RESTRICTED_READER, UserRole.RESTRICTED_AUTHOR];
@@ -137,6 +168,8 @@ export function validateUserSpec(spec: Partial<Record<UserSpecField, unknown>>, 
   text('Namespace', true, (v) => {
     if (v.length > 64) return `must be at most 64 characters (it has ${v.length})`;
     if (!NAMESPACE_PATTERN.test(v)) return 'may only contain letters, digits, ".", "_" and "-" (pattern ^[a-zA-Z0-9._-]*$)';
+    // A dot segment in the request path (/namespaces/../users) is resolved away by URL handling.
+    if (v === '.' || v === '..') return 'must not be "." or ".."';
     return undefined;
   });
   text('IdentityRegion', true, (v) => (REGION_PATTERN.test(v) ? undefined : 'must be an AWS region name such as us-east-1'));
@@ -147,6 +180,7 @@ export function validateUserSpec(spec: Partial<Record<UserSpecField, unknown>>, 
     return oneOf(Object.values(UserRole).filter((r) => !UNAVAILABLE_ROLES.includes(r)))(v);
   });
   text('UserName', false, (v) => {
+    if (v.length > MAX_USER_NAME_LENGTH) return `must be at most ${MAX_USER_NAME_LENGTH} characters (it has ${v.length}): the name goes into the resource's physical id and answer, which CloudFormation caps`;
     if (!USER_NAME_PATTERN.test(v)) return 'may only contain characters U+0020 to U+00FF (pattern [\\u0020-\\u00FF]+), no control characters';
     if (v.includes('/')) return 'must not contain "/" (QuickSight reserves it for IAM role session users, RoleName/SessionName)';
     if (v === '.' || v === '..') return 'must not be "." or ".."';
@@ -157,7 +191,7 @@ export function validateUserSpec(spec: Partial<Record<UserSpecField, unknown>>, 
     if (!SESSION_NAME_PATTERN.test(v)) return 'may only contain letters, digits and + = . @ _ - (pattern [\\w+=.@-]*)';
     return undefined;
   });
-  text('IamArn', false, (v) => (IAM_ARN_PATTERN.test(v) ? undefined : 'must be the ARN of an IAM user or role (arn:aws:iam::123456789012:user/name or :role/name)'));
+  text('IamArn', false, (v) => (IAM_ARN_PATTERN.test(v) ? undefined : 'must be the ARN of an IAM user or role (arn:aws:iam::123456789012:user/name or :role/name, the name 1 to 64 characters)'));
   text('CustomPermissionsName', false, (v) => {
     if (v.length > 64) return `must be at most 64 characters (it has ${v.length})`;
     if (!CUSTOM_PERMISSIONS_PATTERN.test(v)) return 'may only contain letters, digits and + = , . @ _ - (pattern ^[a-zA-Z0-9+=,.@_-]+$)';
@@ -265,6 +299,10 @@ export function parseUserArn(arn: string): UserAddress | undefined {
   const match = USER_ARN_PATTERN.exec(arn);
   if (!match) return undefined;
   const [, partition, region, accountId, namespace, userName] = match;
+  // Never a user the model allows (a name has at most one "/", RoleName/SessionName): extra or
+  // dot segments would take a request outside the user's path.
+  const segments = userName.split('/');
+  if (segments.length > 2 || [namespace, ...segments].some((s) => s === '.' || s === '..')) return undefined;
   return { partition, region, accountId, namespace, userName };
 }
 
@@ -293,6 +331,14 @@ export function addressOf(spec: UserSpec): UserAddress | undefined {
     namespace: spec.Namespace,
     userName,
   };
+}
+
+// Not after a "/": RoleName/SessionName is a user name's form, not a reference to the field.
+const API_FIELD_NAMES = new RegExp(`(?<!/)\\b(${Object.keys(PROP_NAMES).join('|')})\\b`, 'g');
+
+/** Renders an issue in the construct's own terms: prop names, not the API's field names. */
+export function formatIssueInPropTerms(issue: ValidationIssue): string {
+  return formatIssue({ ...issue, rule: issue.rule.replace(API_FIELD_NAMES, (name) => PROP_NAMES[name as UserSpecField]) }, PROP_NAMES[issue.field]);
 }
 
 /** Renders an issue as one sentence: the field, the value given, and the rule. */

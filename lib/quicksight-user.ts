@@ -3,8 +3,8 @@ import {
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import {
-  DEFAULT_NAMESPACE, deriveUserName, ExternalLoginFederationProviderType, formatIssue, IdentityType, parseUserArn, UserRole,
-  validateTags, validateUserSpec, type UserSpec, type UserSpecField, type UserTag, type ValidationIssue,
+  DEFAULT_NAMESPACE, deriveUserName, ExternalLoginFederationProviderType, formatIssueInPropTerms, IdentityType, parseUserArn, UserRole,
+  validateTags, validateUserSpec, type UserSpec, type UserTag, type ValidationIssue,
 } from './model';
 import { QuickSightUserProvider } from './provider';
 
@@ -161,25 +161,7 @@ export interface QuickSightUserImportOptions {
   readonly identityRegion?: string;
 }
 
-/** The construct's prop name for each field of the API, for messages. */
-const PROP_NAMES: Record<UserSpecField, string> = {
-  AwsAccountId: 'awsAccountId',
-  Namespace: 'namespace',
-  IdentityRegion: 'identityRegion',
-  Email: 'email',
-  IdentityType: 'identityType',
-  UserRole: 'role',
-  IamArn: 'iamArn',
-  SessionName: 'sessionName',
-  UserName: 'userName',
-  CustomPermissionsName: 'customPermissionsName',
-  ExternalLoginFederationProviderType: 'externalLoginFederationProviderType',
-  CustomFederationProviderUrl: 'customFederationProviderUrl',
-  ExternalLoginId: 'externalLoginId',
-  Tags: 'tags',
-};
 const isUnresolved = (value: unknown): boolean => Token.isUnresolved(value);
-const API_FIELD_NAMES = new RegExp(`\\b(${Object.keys(PROP_NAMES).join('|')})\\b`, 'g');
 
 abstract class QuickSightUserBase extends Resource implements IQuickSightUser {
   public abstract readonly userArn: string;
@@ -329,7 +311,7 @@ export class QuickSightUser extends QuickSightUserBase implements ITaggable {
 
   /** Messages in the construct's own terms: prop names, not the API's field names. */
   private describeIssues(issues: ValidationIssue[]): string[] {
-    return issues.map((issue) => formatIssue({ ...issue, rule: issue.rule.replace(API_FIELD_NAMES, (name) => PROP_NAMES[name as UserSpecField]) }, PROP_NAMES[issue.field]));
+    return issues.map(formatIssueInPropTerms);
   }
 
   /** @internal */

@@ -1,0 +1,3 @@
+export * from './simulator';
+export * from './expectations';
+export { resolveValue, stringifyScalars, type PseudoParameters, type ResolveContext } from './intrinsics';

@@ -1,0 +1,239 @@
+// `drift` against the local QuickSight emulator, through the real SDK over HTTP: each kind of
+// difference, pagination past one ListUsers page, users named N/A (their IAM identity deleted),
+// and the exit codes.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EXIT, main } from '../bin/drift';
+import { detectDrift, DriftKind, type DriftReport } from '../lib/drift';
+import { OWNER_TAG_KEY } from '../lib/model';
+import { parseUsersFile, type DeclaredUser } from '../lib/users-file';
+import type { CallRecord } from './emulator/quicksight-emulator';
+import { ACCOUNT, useEmulator } from './handler-harness';
+
+const emulator = useEmulator({ seed: 7 });
+
+const HEADER = `defaults:
+  awsAccountId: '${ACCOUNT}'
+  identityRegion: us-east-1
+  role: READER
+  tags:
+    managed-by: quicksight-user-cdk
+users:
+`;
+
+const USERS = `${HEADER}  - userName: alice
+    identityType: QUICKSIGHT
+    email: alice@corp.test
+    role: AUTHOR
+    customPermissionsName: NoDataSourceCreation
+    tags:
+      team: finance
+  - identityType: IAM
+    iamArn: arn:aws:iam::${ACCOUNT}:user/bob
+    email: bob@corp.test
+  - identityType: IAM
+    iamArn: arn:aws:iam::${ACCOUNT}:role/Analysts
+    sessionName: carol
+    email: carol@corp.test
+    externalLoginFederationProviderType: CUSTOM_OIDC
+    customFederationProviderUrl: https://login.corp.test
+    externalLoginId: carol-42
+  - userName: dave
+    identityType: IAM_IDENTITY_CENTER
+    email: dave@corp.test
+    namespace: finance
+`;
+
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qs-drift-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function writeFile(content: string, name = 'users.yaml'): string {
+  fs.writeFileSync(path.join(dir, name), content);
+  return name;
+}
+
+/** Puts the user into QuickSight as a deployment would leave it (owner tag included). */
+function deployed(user: DeclaredUser): void {
+  const { spec } = user;
+  emulator().putUser({
+    accountId: spec.AwsAccountId,
+    namespace: spec.Namespace,
+    userName: user.userName,
+    email: spec.Email,
+    role: spec.UserRole,
+    identityType: spec.IdentityType,
+    iamArn: spec.IamArn,
+    sessionName: spec.SessionName,
+    customPermissionsName: spec.CustomPermissionsName,
+    externalLoginFederationProviderType: spec.ExternalLoginFederationProviderType,
+    externalLoginFederationProviderUrl: spec.CustomFederationProviderUrl,
+    externalLoginId: spec.ExternalLoginId,
+    tags: { ...Object.fromEntries((spec.Tags ?? []).map((t) => [t.Key, t.Value])), [OWNER_TAG_KEY]: `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/QuickSightUsers/x/${user.constructId}` },
+  });
+}
+
+async function drift(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, cwd: dir });
+  return { code, stdout, stderr };
+}
+
+async function jsonDrift(...argv: string[]): Promise<{ code: number; report: DriftReport }> {
+  const { code, stdout, stderr } = await drift(...argv, '--format', 'json');
+  expect(stderr).toBe('');
+  return { code, report: JSON.parse(stdout) as DriftReport };
+}
+
+const file = () => parseUsersFile(USERS, 'users.yaml');
+
+test('no drift: every declared user as declared (the owner tag is not drift); exit 0', async () => {
+  file().users.forEach(deployed);
+  const { code, stdout } = await drift('--file', writeFile(USERS));
+  expect(code).toBe(EXIT.OK);
+  expect(stdout).toBe('Drift: users.yaml → QuickSight\n\nNo drift (4 declared, 4 in QuickSight, in 2 namespaces).\n');
+  // One page per namespace, then each declared user described and its tags read.
+  expect({ list: emulator().callCount('ListUsers'), describe: emulator().callCount('DescribeUser'), tags: emulator().callCount('ListTagsForResource') }).toEqual({ list: 2, describe: 4, tags: 4 });
+  expect(emulator().calls.every((c) => c.region === 'us-east-1' && c.status === 200)).toBe(true);
+});
+
+describe('each kind of difference; exit 2', () => {
+  let result: { code: number; report: DriftReport };
+  let calls: CallRecord[];
+  const item = (kind: DriftKind, userName: string) => result.report.items.find((i) => i.kind === kind && i.userName === userName);
+
+  // After the harness's reset of the emulator (beforeEach runs outer first).
+  beforeEach(async () => {
+    const [alice, bob, carol, dave] = file().users;
+    deployed(alice);
+    deployed(carol);
+    deployed(dave);
+    // Changed behind the stack's back: role, email, custom permissions, tags; external login off.
+    const live = emulator().getUser(ACCOUNT, 'default', 'alice')!;
+    emulator().putUser({ ...live, role: 'ADMIN', email: 'alice@elsewhere.test', customPermissionsName: undefined, tags: { ...live.tags, team: 'sales', extra: 'x', [OWNER_TAG_KEY]: 'another-owner' } });
+    const session = emulator().getUser(ACCOUNT, 'default', 'Analysts/carol')!;
+    emulator().putUser({ ...session, externalLoginFederationProviderType: undefined, externalLoginFederationProviderUrl: undefined, externalLoginId: undefined });
+    // bob is missing; erin was made by hand; an IAM user whose IAM identity was deleted shows as N/A.
+    void bob;
+    emulator().putUser({ accountId: ACCOUNT, userName: 'erin', email: 'erin@corp.test', role: 'AUTHOR', identityType: 'QUICKSIGHT' });
+    emulator().putUser({ accountId: ACCOUNT, userName: 'N/A', email: 'gone@corp.test', role: 'READER', identityType: 'IAM', principalId: 'federated/iam/AIDADELETED0000000001' });
+    // Outside the managed namespaces: not the file's business.
+    emulator().putUser({ accountId: ACCOUNT, namespace: 'marketing', userName: 'mallory', email: 'm@corp.test', role: 'READER', identityType: 'QUICKSIGHT' });
+    emulator().resetCalls();
+    writeFile(USERS.replace('    namespace: finance\n', '    namespace: finance\n  - {userName: zed, identityType: QUICKSIGHT, email: zed@corp.test, namespace: sales}\n'), 'drifted.yaml');
+    result = await jsonDrift('--file', 'drifted.yaml');
+    calls = emulator().calls;
+    emulator().resetCalls();
+  });
+
+  test('exit 2, and a summary of every kind', () => {
+    expect(result.code).toBe(EXIT.DRIFT);
+    expect(result.report.items.map((i) => `${i.kind} ${i.namespace}/${i.userName}`)).toEqual([
+      'namespace missing sales/', 'missing default/bob', 'different default/Analysts/carol', 'different default/alice', 'undeclared default/erin', 'orphaned default/N/A',
+    ]);
+  });
+
+  test('declared but missing; with a hint when the namespace lists N/A users', () => {
+    expect(item(DriftKind.MISSING, 'bob')).toMatchObject({ identityType: 'IAM', note: expect.stringContaining('this namespace lists N/A users, one of which may be this user with its IAM identity deleted') });
+  });
+
+  test('field differences: declared and live values, the email redacted, the owner tag ignored', () => {
+    expect(item(DriftKind.DIFFERENT, 'alice')!.fields).toEqual([
+      { field: 'role', declared: 'AUTHOR', live: 'ADMIN' },
+      { field: 'email', redacted: true },
+      { field: 'customPermissionsName', declared: 'NoDataSourceCreation' },
+      { field: 'tags.extra', live: 'x' },
+      { field: 'tags.team', declared: 'finance', live: 'sales' },
+    ]);
+    expect(item(DriftKind.DIFFERENT, 'Analysts/carol')!.fields).toEqual([
+      { field: 'externalLoginFederationProviderType', declared: 'CUSTOM_OIDC' },
+      { field: 'customFederationProviderUrl', declared: 'https://login.corp.test' },
+      { field: 'externalLoginId', declared: 'carol-42' },
+    ]);
+  });
+
+  test('present but undeclared, in the managed namespaces only; N/A users reported as orphaned, never described', () => {
+    expect(item(DriftKind.UNDECLARED, 'erin')).toMatchObject({ identityType: 'QUICKSIGHT', role: 'AUTHOR' });
+    expect(result.report.items.some((i) => i.userName === 'mallory')).toBe(false);
+    expect(item(DriftKind.ORPHANED, 'N/A')).toMatchObject({ principalId: 'federated/iam/AIDADELETED0000000001', note: expect.stringContaining('DeleteUserByPrincipalId federated/iam/AIDADELETED0000000001') });
+    expect(calls.filter((c) => c.operation === 'DescribeUser')).toHaveLength(3);
+    expect(calls.filter((c) => c.userName === 'N/A' || c.resourceArn?.endsWith('/N/A'))).toEqual([]);
+  });
+
+  test('a namespace that does not exist', () => {
+    expect(result.report.items[0]).toMatchObject({ kind: DriftKind.NAMESPACE_MISSING, namespace: 'sales', note: expect.stringContaining("namespace 'sales' does not exist: its 1 declared user is missing") });
+  });
+
+  test('table and markdown name each difference; no email is printed', async () => {
+    const table = await drift('--file', 'drifted.yaml');
+    expect(table.code).toBe(EXIT.DRIFT);
+    expect(table.stdout).toMatch(/^different +alice +default +role: declared AUTHOR, live ADMIN; email: differs; customPermissionsName: declared NoDataSourceCreation, live \(none\); tags\.extra: declared \(none\), live x; tags\.team: declared finance, live sales$/m);
+    expect(table.stdout).toMatch(/^orphaned +N\/A +default +the IAM user or role it was registered for has been deleted/m);
+    expect(table.stdout).toContain('Drift: 1 namespace missing, 1 missing, 2 different, 1 undeclared, 1 orphaned (5 declared, 5 in QuickSight, in 3 namespaces).');
+    const markdown = await drift('--file', 'drifted.yaml', '--format', 'markdown');
+    expect(markdown.stdout).toContain('| drift | user | namespace | details |');
+    expect(markdown.stdout).toContain('| different | `alice` | default | role: declared `AUTHOR`, live `ADMIN`; email: differs;');
+    for (const out of [table.stdout, markdown.stdout, JSON.stringify(result.report)]) expect(out).not.toMatch(/@corp\.test|@elsewhere\.test/);
+  });
+});
+
+test('pagination: more users than one ListUsers page, every page read', async () => {
+  const count = 230;
+  const users = Array.from({ length: count }, (_, i) => `  - {userName: user${String(i).padStart(3, '0')}, identityType: QUICKSIGHT, email: u${i}@corp.test}`);
+  const yaml = `${HEADER}${users.join('\n')}\n`;
+  parseUsersFile(yaml, 'many.yaml').users.forEach(deployed);
+  // Sorted last, so only the third page has them: found only if every page is read.
+  emulator().putUser({ accountId: ACCOUNT, userName: 'zz-undeclared', email: 'z@corp.test', role: 'READER', identityType: 'QUICKSIGHT' });
+  emulator().putUser({ accountId: ACCOUNT, userName: 'N/A', email: 'gone@corp.test', role: 'READER', identityType: 'IAM' });
+  emulator().removeUser(ACCOUNT, 'default', 'user150');
+  emulator().resetCalls();
+
+  const { code, report } = await jsonDrift('--file', writeFile(yaml, 'many.yaml'));
+  expect(code).toBe(EXIT.DRIFT);
+  expect(report.items.map((i) => `${i.kind} ${i.userName}`)).toEqual(['missing user150', 'undeclared zz-undeclared', 'orphaned N/A']);
+  expect(report).toMatchObject({ declared: count, live: count + 1 });
+  // 231 users: pages of 100, 100 and 31.
+  expect(emulator().callCount('ListUsers')).toBe(3);
+  expect(emulator().callCount('DescribeUser')).toBe(count - 1);
+});
+
+test('detectDrift counts its calls and can read through another reader', async () => {
+  const pages: string[] = [];
+  const report = await detectDrift(file(), {
+    pageSize: 1,
+    reader: () => ({
+      listUsers: async (_account, namespace, nextToken) => {
+        pages.push(`${namespace}:${nextToken ?? 'first'}`);
+        return nextToken ? { users: [] } : { users: [{ UserName: 'N/A', IdentityType: 'IAM' }], nextToken: 'next' };
+      },
+      describeUser: async () => { throw new Error('N/A users and missing users are never described'); },
+      listTags: async () => ({}),
+    }),
+  });
+  expect(pages).toEqual(['default:first', 'default:next', 'finance:first', 'finance:next']);
+  expect(report.calls).toEqual({ ListUsers: 4 });
+  expect(report.items.filter((i) => i.kind === DriftKind.MISSING)).toHaveLength(4);
+});
+
+describe('exit 1 when the check cannot run', () => {
+  test('an invalid file: its line and rule', async () => {
+    const { code, stdout, stderr } = await drift('--file', writeFile(`${HEADER}  - {userName: a, identityType: QUICKSIGHT, email: nope}\n`, 'bad.yaml'));
+    expect(code).toBe(EXIT.ERROR);
+    expect(stdout).toBe('');
+    expect(stderr).toBe("bad.yaml has 1 error:\nbad.yaml:8:52: user 'a': email 'nope' must be an email address (name@domain)\n");
+  });
+
+  test('QuickSight refuses: the wrong identity region, named in the error', async () => {
+    const { code, stderr } = await drift('--file', writeFile(USERS), '--identity-region', 'eu-west-1');
+    expect(code).toBe(EXIT.ERROR);
+    expect(stderr).toMatch(/^drift check failed: AccessDeniedException: Operation is being called from endpoint eu-west-1, but your identity region is us-east-1/);
+  });
+
+  test('a bad option', async () => {
+    expect(await drift('--concurrency', '0')).toMatchObject({ code: EXIT.ERROR, stderr: expect.stringContaining('--concurrency takes a whole number from 1 to 32') });
+  });
+});

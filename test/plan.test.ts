@@ -1,0 +1,300 @@
+// `plan` between two git revisions of a users file (a real repository, made for the test): each
+// kind of change, the three formats, and the exit codes a CI job gates on.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EXIT, main } from '../bin/plan';
+import { ChangeKind, type Plan } from '../lib/plan';
+
+const BASE = `defaults:
+  awsAccountId: '123456789012'
+  identityRegion: us-east-1
+  role: READER
+users:
+  - userName: alice
+    identityType: QUICKSIGHT
+    email: alice@corp.test
+    role: AUTHOR
+    tags:
+      team: finance
+  - userName: bob
+    identityType: QUICKSIGHT
+    email: bob@corp.test
+  - userName: carol
+    identityType: QUICKSIGHT
+    email: carol@corp.test
+  - userName: dave
+    identityType: QUICKSIGHT
+    email: dave@corp.test
+  - identityType: IAM
+    iamArn: arn:aws:iam::123456789012:user/erin
+    email: erin@corp.test
+  - userName: frank
+    identityType: QUICKSIGHT
+    email: frank@corp.test
+    removalPolicy: retain
+  - userName: gina
+    identityType: IAM_IDENTITY_CENTER
+    email: gina@corp.test
+  - userName: hank
+    identityType: QUICKSIGHT
+    email: hank@corp.test
+`;
+
+/** One of each kind of change. */
+const HEAD = BASE
+  // update in place: role, email, tags, a template-only option
+  .replace(/email: alice@corp.test\n    role: AUTHOR\n    tags:\n      team: finance/, 'email: alice.new@corp.test\n    role: ADMIN\n    adoptExistingUser: false\n    tags:\n      team: sales\n      cost-center: "42"')
+  // removed (deleted from QuickSight)
+  .replace(/  - userName: bob\n    identityType: QUICKSIGHT\n    email: bob@corp.test\n/, '')
+  // replaced under a new name (the same email): a new user, the old one deleted
+  .replace('userName: carol', 'userName: carol.smith')
+  // replaced in place: same name, another identity type
+  .replace(/userName: dave\n    identityType: QUICKSIGHT/, 'userName: dave\n    identityType: IAM_IDENTITY_CENTER')
+  // removed, but kept in QuickSight (removalPolicy: retain; IAM Identity Center)
+  .replace(/  - userName: frank\n(    .*\n){3}/, '')
+  .replace(/  - userName: gina\n(    .*\n){2}/, '')
+  // added
+  .concat('  - userName: ivy\n    identityType: QUICKSIGHT\n    email: ivy@corp.test\n');
+
+let repo: string;
+const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.name=plan test', '-c', 'user.email=plan@test.invalid', '-c', 'commit.gpgsign=false', ...args], { encoding: 'utf8' });
+
+/** Commits the users file as `content` and returns the commit. */
+function commit(content: string, file = 'users.yaml'): string {
+  fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+  fs.writeFileSync(path.join(repo, file), content);
+  git('add', '-A');
+  git('commit', '-q', '--allow-empty', '-m', 'change users');
+  return git('rev-parse', 'HEAD').trim();
+}
+
+function plan(...argv: string[]): { code: number; stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  const code = main(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, cwd: repo });
+  return { code, stdout, stderr };
+}
+
+function jsonPlan(...argv: string[]): Plan {
+  const result = plan(...argv, '--format', 'json');
+  expect(result.stderr).toBe('');
+  return JSON.parse(result.stdout) as Plan;
+}
+
+let base: string;
+let head: string;
+beforeAll(() => {
+  repo = fs.mkdtempSync(path.join(os.tmpdir(), 'qs-plan-repo-'));
+  execFileSync('git', ['init', '-q', repo]);
+  base = commit(BASE);
+  head = commit(HEAD);
+});
+afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
+
+describe('each kind of change between two revisions', () => {
+  let result: Plan;
+  beforeAll(() => {
+    result = jsonPlan('--file', 'users.yaml', '--base', base, '--head', head);
+  });
+  const change = (userName: string) => result.changes.find((c) => c.userName === userName)!;
+
+  test('updated in place: field: old → new, the email redacted, tags by key, template-only options', () => {
+    expect(change('alice')).toMatchObject({
+      kind: ChangeKind.UPDATE,
+      destructive: false,
+      fields: [
+        { field: 'email', redacted: true },
+        { field: 'role', before: 'AUTHOR', after: 'ADMIN' },
+        { field: 'tags.cost-center', after: '42' },
+        { field: 'tags.team', before: 'finance', after: 'sales' },
+        { field: 'adoptExistingUser', before: 'true', after: 'false' },
+      ],
+    });
+    expect(change('alice').fields[0]).toEqual({ field: 'email', redacted: true });
+  });
+
+  test('removed: destructive, unless the user stays in QuickSight', () => {
+    expect(change('bob')).toMatchObject({ kind: ChangeKind.REMOVE, destructive: true, reason: expect.stringContaining('deleted from QuickSight'), stackBefore: 'QuickSightUsers' });
+    expect(change('frank')).toMatchObject({ kind: ChangeKind.REMOVE, destructive: false, reason: 'the user is kept in QuickSight (removalPolicy: retain)' });
+    expect(change('gina')).toMatchObject({ kind: ChangeKind.REMOVE, destructive: false, reason: expect.stringContaining('cannot delete IAM Identity Center users') });
+  });
+
+  test('replaced under a new identity (matched by email): destructive, with the reason', () => {
+    expect(change('carol.smith')).toMatchObject({
+      kind: ChangeKind.REPLACE,
+      previousUserName: 'carol',
+      destructive: true,
+      fields: [{ field: 'userName', before: 'carol', after: 'carol.smith' }],
+      reason: expect.stringMatching(/^userName changes: a new user is registered and the old one deleted \(its dashboards/),
+    });
+    expect(change('carol')).toBeUndefined();
+  });
+
+  test('replaced in place (same name, another identity type): destructive, with the reason', () => {
+    expect(change('dave')).toMatchObject({
+      kind: ChangeKind.REPLACE,
+      destructive: true,
+      fields: [{ field: 'identityType', before: 'QUICKSIGHT', after: 'IAM_IDENTITY_CENTER' }],
+      reason: expect.stringContaining('identityType changes: QuickSight cannot change it in place, so the user is deleted and registered again'),
+    });
+  });
+
+  test('added, and the users left alone', () => {
+    expect(change('ivy')).toMatchObject({ kind: ChangeKind.ADD, destructive: false, identityType: 'QUICKSIGHT', role: 'READER', stackAfter: 'QuickSightUsers' });
+    expect(change('erin')).toBeUndefined();
+    expect(change('hank')).toBeUndefined();
+    expect(result.summary).toEqual({ add: 1, replace: 2, remove: 3, update: 1, move: 0, destructive: 3, unchanged: 2 });
+    // Destructive first, then the rest; each kind by name.
+    expect(result.changes.map((c) => `${c.kind} ${c.userName}`)).toEqual([
+      'replace carol.smith', 'replace dave', 'remove bob', 'remove frank', 'remove gina', 'update alice', 'add ivy',
+    ]);
+  });
+
+  test('no email appears in any format', () => {
+    for (const format of ['table', 'markdown', 'json']) {
+      const { stdout } = plan('--file', 'users.yaml', '--base', base, '--head', head, '--format', format);
+      expect(stdout).not.toMatch(/@corp\.test/);
+    }
+  });
+});
+
+describe('formats', () => {
+  test('table: one line per change, destructive ones marked, a summary', () => {
+    const { code, stdout } = plan('--file', 'users.yaml', '--base', base, '--head', head);
+    expect(code).toBe(EXIT.OK);
+    const lines = stdout.split('\n');
+    expect(lines[0]).toBe(`Plan: users.yaml@${base} → users.yaml@${head}`);
+    expect(lines[2]).toMatch(/^change +user +namespace +stack +details$/);
+    expect(lines[3]).toMatch(/^! replace \(DESTRUCTIVE\) +carol\.smith +default +QuickSightUsers +was carol; userName: carol → carol\.smith; userName changes: /);
+    expect(stdout).toMatch(/^~ update +alice +default +QuickSightUsers +email: changed; role: AUTHOR → ADMIN; tags\.cost-center: \(none\) → 42; tags\.team: finance → sales; adoptExistingUser: true → false$/m);
+    expect(stdout).toMatch(/^\+ add +ivy +default +QuickSightUsers +QUICKSIGHT, READER$/m);
+    expect(stdout).toContain('7 changes: 1 to add, 1 to update in place, 2 to replace, 3 to remove; 3 destructive; 2 unchanged.');
+  });
+
+  test('markdown: a pull-request comment with a warning and a table', () => {
+    const { stdout } = plan('--file', 'users.yaml', '--base', base, '--head', head, '--format', 'markdown');
+    expect(stdout).toContain('### QuickSight users plan');
+    expect(stdout).toContain('> [!WARNING]\n> **3 destructive changes**');
+    expect(stdout).toContain('| | change | user | namespace | stack | details |\n|---|---|---|---|---|---|');
+    expect(stdout).toContain('| ⚠️ | replace **(destructive)** | `dave` | default | QuickSightUsers | identityType: `QUICKSIGHT` → `IAM_IDENTITY_CENTER`;');
+    expect(stdout).toContain('| + | add | `ivy` | default | QuickSightUsers | QUICKSIGHT, READER |');
+  });
+
+  test('markdown escapes what would break the table', () => {
+    const a = path.join(repo, 'pipe-a.yaml');
+    const b = path.join(repo, 'pipe-b.yaml');
+    fs.writeFileSync(a, `${BASE.split('users:')[0]}users: []\n`);
+    fs.writeFileSync(b, `${BASE.split('users:')[0]}users:\n  - {userName: 'a|b', identityType: QUICKSIGHT, email: x@corp.test}\n`);
+    expect(plan(a, b, '--format', 'markdown').stdout).toContain('| + | add | `a\\|b` |');
+  });
+});
+
+describe('exit codes', () => {
+  test('0: the plan was made, whatever it says (without a gate)', () => {
+    expect(plan('--file', 'users.yaml', '--base', base, '--head', head).code).toBe(EXIT.OK);
+  });
+
+  test('3 with --fail-on-destructive when something would be deleted or replaced; 0 when nothing is', () => {
+    const gated = plan('--file', 'users.yaml', '--base', base, '--head', head, '--fail-on-destructive');
+    expect(gated.code).toBe(EXIT.DESTRUCTIVE);
+    expect(gated.stderr).toBe('3 destructive changes (--fail-on-destructive)\n');
+    const gentle = commit(BASE.replace('role: AUTHOR', 'role: ADMIN').concat('  - {userName: ivy, identityType: QUICKSIGHT, email: ivy@corp.test}\n'));
+    const ok = plan('--file', 'users.yaml', '--base', base, '--head', gentle, '--fail-on-destructive');
+    expect(ok.code).toBe(EXIT.OK);
+    expect(ok.stdout).toContain('2 changes: 1 to add, 1 to update in place; 0 destructive; 7 unchanged.');
+  });
+
+  test('2 with --detailed-exitcode when there are changes, 0 when there are none; 3 wins over 2', () => {
+    expect(plan('--file', 'users.yaml', '--base', base, '--head', head, '--detailed-exitcode').code).toBe(EXIT.CHANGES);
+    expect(plan('--file', 'users.yaml', '--base', base, '--head', head, '--detailed-exitcode', '--fail-on-destructive').code).toBe(EXIT.DESTRUCTIVE);
+    const same = plan('--file', 'users.yaml', '--base', base, '--head', base, '--detailed-exitcode', '--fail-on-destructive');
+    expect(same).toMatchObject({ code: EXIT.OK, stderr: '' });
+    expect(same.stdout).toContain('No changes: 8 users as declared.');
+  });
+
+  test('1 when the file is invalid at a revision, with the revision, line and rule', () => {
+    const broken = commit(HEAD.replace('email: ivy@corp.test', 'email: ivy'));
+    const result = plan('--file', 'users.yaml', '--base', base, '--head', broken, '--fail-on-destructive');
+    expect(result.code).toBe(EXIT.ERROR);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(new RegExp(`^users\\.yaml@${broken} has 1 error:\\nusers\\.yaml@${broken}:\\d+:\\d+: user 'ivy': email 'ivy' must be an email address`));
+  });
+
+  test('1 for a revision that does not exist, and for a bad option', () => {
+    expect(plan('--file', 'users.yaml', '--base', 'no-such-branch')).toMatchObject({ code: EXIT.ERROR, stderr: expect.stringMatching(/^plan failed: git show no-such-branch:\.\/users\.yaml failed: /) });
+    expect(plan('--format', 'yaml')).toMatchObject({ code: EXIT.ERROR, stderr: expect.stringContaining("--format must be one of table, markdown, json (got 'yaml')") });
+    expect(plan('one.yaml')).toMatchObject({ code: EXIT.ERROR, stderr: expect.stringContaining('give two files (OLD NEW) or none (got 1)') });
+    expect(plan('--help')).toMatchObject({ code: EXIT.OK, stdout: expect.stringMatching(/^usage: plan /), stderr: '' });
+  });
+});
+
+describe('sources', () => {
+  test('the working tree against a revision (the default head), from a subdirectory path', () => {
+    commit(BASE, 'teams/bi/users.yaml');
+    fs.writeFileSync(path.join(repo, 'teams/bi/users.yaml'), BASE.replace('role: AUTHOR', 'role: ADMIN'));
+    const result = jsonPlan('--file', 'teams/bi/users.yaml');
+    expect(result.changes.map((c) => `${c.kind} ${c.userName}`)).toEqual(['update alice']);
+    expect(plan('--file', 'teams/bi/users.yaml').stdout.split('\n')[0]).toBe('Plan: teams/bi/users.yaml@HEAD → teams/bi/users.yaml (working tree)');
+  });
+
+  test('a file that does not exist at the base revision: every user is added', () => {
+    const first = git('rev-list', '--max-parents=0', 'HEAD').trim();
+    commit(BASE, 'new/users.yaml');
+    const result = jsonPlan('--file', 'new/users.yaml', '--base', first, '--head', 'HEAD');
+    expect(result.summary).toMatchObject({ add: 8, destructive: 0 });
+  });
+
+  test('two files', () => {
+    const a = path.join(repo, 'a.yaml');
+    const b = path.join(repo, 'b.yaml');
+    fs.writeFileSync(a, BASE);
+    fs.writeFileSync(b, HEAD);
+    expect(jsonPlan(a, b).summary).toEqual({ add: 1, replace: 2, remove: 3, update: 1, move: 0, destructive: 3, unchanged: 2 });
+    expect(plan('a.yaml', 'b.yaml').stdout.split('\n')[0]).toBe('Plan: a.yaml → b.yaml');
+  });
+
+  test('--account and --identity-region replace the defaults on both sides, as -c does for the app', () => {
+    const a = path.join(repo, 'a.yaml');
+    const b = path.join(repo, 'b.yaml');
+    fs.writeFileSync(a, BASE);
+    fs.writeFileSync(b, BASE.concat('  - {userName: ivy, identityType: QUICKSIGHT, email: ivy@corp.test}\n'));
+    const result = jsonPlan(a, b, '--account', '999999999999', '--identity-region', 'eu-west-1');
+    expect(result.changes).toEqual([expect.objectContaining({ kind: ChangeKind.ADD, userName: 'ivy', awsAccountId: '999999999999', identityRegion: 'eu-west-1' })]);
+    expect(plan(a, b, '--account', '1234')).toMatchObject({ code: EXIT.ERROR, stderr: expect.stringContaining("awsAccountId '1234' must be a 12-digit AWS account id (pattern ^[0-9]{12}$) (set by --account / --identity-region)") });
+  });
+});
+
+describe('stacks', () => {
+  const many = (count: number, stacks?: number) => `${stacks ? `stacks: ${stacks}\n` : ''}defaults: {awsAccountId: '123456789012', identityRegion: us-east-1, role: READER}\nusers:\n${
+    Array.from({ length: count }, (_, i) => `  - {userName: u${i}, identityType: QUICKSIGHT, email: u${i}@corp.test}`).join('\n')}\n`;
+
+  test('more stacks: the users that move are listed, not destructive, and the new stacks named', () => {
+    const one = commit(many(40, 1));
+    const two = commit(many(41, 2));
+    const result = jsonPlan('--file', 'users.yaml', '--base', one, '--head', two);
+    const moves = result.changes.filter((c) => c.kind === ChangeKind.MOVE);
+    expect(moves.length).toBeGreaterThan(5);
+    for (const m of moves) expect(m).toMatchObject({ destructive: false, stackBefore: 'QuickSightUsers', stackAfter: 'QuickSightUsers-1', reason: expect.stringContaining('adopts the user') });
+    expect(result.changes.filter((c) => c.kind !== ChangeKind.MOVE).map((c) => `${c.kind} ${c.userName}`)).toEqual(['add u40']);
+    expect(result).toMatchObject({ stacksBefore: ['QuickSightUsers'], stacksAfter: ['QuickSightUsers', 'QuickSightUsers-1'] });
+    expect(plan('--file', 'users.yaml', '--base', one, '--head', two).stdout).toContain('New stacks: QuickSightUsers-1.');
+  });
+
+  test('fewer stacks: the stacks to destroy after the deployment', () => {
+    const two = commit(many(40, 2));
+    const one = commit(many(40, 1));
+    const { stdout } = plan('--file', 'users.yaml', '--base', two, '--head', one);
+    expect(stdout).toContain('Stacks no longer in the app: QuickSightUsers-1. After `cdk deploy --all`, run `cdk destroy QuickSightUsers-1`');
+    expect(stdout).toMatch(/^> move +u\d+ +default +QuickSightUsers-1 → QuickSightUsers /m);
+  });
+
+  test('a pinned count too small for the head revision fails the plan (1)', () => {
+    const one = commit(many(10, 1));
+    const tooMany = commit(many(600, 1));
+    const result = plan('--file', 'users.yaml', '--base', one, '--head', tooMany);
+    expect(result.code).toBe(EXIT.ERROR);
+    expect(result.stderr).toMatch(/stacks: 1 is too few for these users: QuickSightUsers would exceed 609 resources \(limit 500\)\. Set stacks: 3/);
+  });
+});

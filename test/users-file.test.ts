@@ -1,0 +1,282 @@
+// The users file: a valid file becomes stacks; each kind of error is reported with its file, line,
+// user and rule, all at once; two entries for one QuickSight user are an error. The value rules
+// are the construct's own (model.ts), not a copy.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { EXAMPLE_USERS_FILE, readExampleUsers } from '../bin/example-stack';
+import { formatIssueInPropTerms, OWNER_TAG_KEY, validateUserSpec } from '../lib/model';
+import { QuickSightUsersStack } from '../lib/users-app';
+import { parseUsersFile, readUsersFile, UserRemovalPolicy, UsersFileError, type UsersFile } from '../lib/users-file';
+
+const HEADER = `defaults:
+  awsAccountId: '123456789012'
+  identityRegion: us-east-1
+  role: READER
+users:
+`;
+
+/** The issues a file gives, as "line: user: message" (the file name and column are checked once, below). */
+function errorsOf(content: string, file = 'users.yaml'): string[] {
+  try {
+    parseUsersFile(content, file);
+  } catch (error) {
+    if (!(error instanceof UsersFileError)) throw error;
+    return error.issues.map((i) => `${i.line}: ${i.user ? `${i.user}: ` : ''}${i.message}`);
+  }
+  throw new Error('expected the file to be refused');
+}
+
+function stacksOf(file: UsersFile) {
+  const app = new App();
+  return QuickSightUsersStack.fromUsersFile(app, file).stacks;
+}
+
+describe('a valid file', () => {
+  test('the example file: every identity type, the defaults applied, tags merged', () => {
+    const file = readExampleUsers();
+    expect(file.stackName).toBe('QuickSightUsers');
+    expect(file.users.map((u) => [u.userName, u.spec.IdentityType, u.spec.UserRole])).toEqual([
+      ['alice', 'QUICKSIGHT', 'AUTHOR'],
+      ['erin', 'QUICKSIGHT', 'READER'],
+      ['bob', 'IAM', 'READER'],
+      ['QuickSightAnalysts/carol', 'IAM', 'AUTHOR_PRO'],
+      ['dave@example.com', 'IAM_IDENTITY_CENTER', 'ADMIN'],
+      ['frank@example.com', 'IAM_IDENTITY_CENTER', 'READER'],
+    ]);
+    const alice = file.users[0];
+    expect(alice.spec).toMatchObject({ AwsAccountId: '123456789012', IdentityRegion: 'us-east-1', Namespace: 'default' });
+    expect(alice.spec.Tags).toEqual([{ Key: 'managed-by', Value: 'quicksight-user-cdk' }, { Key: 'team', Value: 'finance' }]);
+    expect(alice.line).toBe(fs.readFileSync(EXAMPLE_USERS_FILE, 'utf8').split('\n').indexOf('  - userName: alice') + 1);
+    expect(file.users.map((u) => u.removalPolicy)).toEqual(['destroy', 'destroy', 'destroy', 'destroy', 'destroy', 'retain']);
+    expect(file.users.every((u) => u.adoptExistingUser && !u.stackOutputs)).toBe(true);
+  });
+
+  test('-c account / -c identityRegion replace the defaults; a user\'s own value still wins', () => {
+    const file = parseUsersFile(`${HEADER}  - {userName: a, identityType: QUICKSIGHT, email: a@example.com}
+  - {userName: b, identityType: QUICKSIGHT, email: b@example.com, awsAccountId: '222222222222'}
+`, 'users.yaml', { awsAccountId: '111111111111', identityRegion: 'eu-west-1' });
+    expect(file.users.map((u) => [u.spec.AwsAccountId, u.spec.IdentityRegion])).toEqual([['111111111111', 'eu-west-1'], ['222222222222', 'eu-west-1']]);
+  });
+
+  test('becomes stacks: one QuickSightUser per user, with the file\'s values in the API\'s names', () => {
+    const [stack, ...others] = stacksOf(readExampleUsers());
+    expect(others).toEqual([]);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('Custom::QuickSightUser', 6);
+    template.resourceCountIs('AWS::Lambda::Function', 2);
+    template.hasResourceProperties('Custom::QuickSightUser', {
+      AwsAccountId: '123456789012', IdentityRegion: 'us-east-1', Namespace: 'default', IdentityType: 'IAM',
+      IamArn: 'arn:aws:iam::123456789012:role/QuickSightAnalysts', SessionName: 'carol', UserRole: 'AUTHOR_PRO',
+      ExternalLoginFederationProviderType: 'CUSTOM_OIDC', CustomFederationProviderUrl: 'https://login.example.com', ExternalLoginId: 'carol-42',
+    });
+    template.hasResource('Custom::QuickSightUser', { Properties: { UserName: 'frank@example.com' }, DeletionPolicy: 'Retain' });
+    // Outputs are off unless the file asks for them.
+    expect(Object.keys(template.toJSON().Outputs ?? {})).toEqual([]);
+  });
+
+  test('construct ids come from each user\'s identity, not its place: reordering the file changes no template', () => {
+    const text = fs.readFileSync(EXAMPLE_USERS_FILE, 'utf8');
+    const [head, list] = text.split('\nusers:\n');
+    const entries = list.split(/\n(?=  - |  #)/);
+    const reordered = `${head}\nusers:\n${[...entries].reverse().join('\n')}\n`;
+    const original = Template.fromStack(stacksOf(parseUsersFile(text, 'users.yaml'))[0]).toJSON();
+    const shuffled = Template.fromStack(stacksOf(parseUsersFile(reordered, 'users.yaml'))[0]).toJSON();
+    expect(parseUsersFile(reordered, 'users.yaml').users[0].userName).toBe('frank@example.com');
+    expect(shuffled).toEqual(original);
+    expect(Object.keys(original.Resources).filter((id) => id.startsWith('alice'))).toEqual([expect.stringMatching(/^alicedefault123456789012useast1[0-9A-F]{8}$/)]);
+  });
+
+  test('a role session\'s "/" and a literal "%2F" give two different construct ids', () => {
+    const file = parseUsersFile(`${HEADER}  - {identityType: IAM, iamArn: 'arn:aws:iam::123456789012:role/R', sessionName: sess, email: a@example.com}
+  - {userName: 'R%2Fsess', identityType: QUICKSIGHT, email: b@example.com}
+`, 'users.yaml');
+    expect(file.users.map((u) => u.constructId)).toEqual(['R%2Fsess@default.123456789012.us-east-1', 'R%252Fsess@default.123456789012.us-east-1']);
+  });
+
+  test('an empty list is a valid file: one stack, deployable, with no users', () => {
+    const [stack] = stacksOf(parseUsersFile('users: []\n', 'users.yaml'));
+    const template = Template.fromStack(stack).toJSON();
+    expect(Object.values(template.Resources as Record<string, { Type: string }>).map((r) => r.Type)).toEqual(['AWS::CloudFormation::WaitConditionHandle']);
+  });
+});
+
+describe('errors: each with its line and user, all at once', () => {
+  test('YAML syntax, with its line', () => {
+    expect(errorsOf(`${HEADER}  - userName: alice\n    email: [unclosed\n`)).toEqual([expect.stringMatching(/^8: YAML: /)]);
+    expect(errorsOf(`${HEADER}  - userName: alice\n    userName: bob\n`)).toEqual([expect.stringMatching(/^7: YAML: Map keys must be unique/)]);
+    // Aliases that would expand without bound are refused, not expanded.
+    const bomb = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 7 }, (_, i) => `a${i + 1}: &a${i + 1} [${new Array(10).fill(`*a${i}`).join(', ')}]`), 'users: []'];
+    expect(errorsOf(bomb.join('\n'))).toEqual(['1: YAML: Excessive alias count indicates a resource exhaustion attack']);
+  });
+
+  test('the message names the file, line and column', () => {
+    try {
+      parseUsersFile(`${HEADER}  - {userName: alice, identityType: QUICKSIGHT, email: nope}\n`, 'teams/bi/users.yaml');
+      throw new Error('expected an error');
+    } catch (error) {
+      expect((error as Error).message).toBe(`teams/bi/users.yaml has 1 error:\nteams/bi/users.yaml:6:56: user 'alice': ${formatIssueInPropTerms(validateUserSpec({ Email: 'nope' }).find((i) => i.field === 'Email')!)}`);
+    }
+  });
+
+  test('shape: unknown fields (with a suggestion), wrong types, empty values, all in one report', () => {
+    const errors = errorsOf(`stacks: 0
+color: blue
+${HEADER}  - userName: alice
+    identityType: QUICKSIGHT
+    emial: alice@example.com
+  - userName: bob
+    identityType: QUICKSIGHT
+    email: bob@example.com
+    awsAccountId: 012345678901
+    stackOutputs: yes
+    removalPolicy: snapshot
+    customPermissionsName:
+    tags:
+      cost-center: 42
+  - just a name
+`);
+    expect(errors).toEqual([
+      '1: stacks must be at least 1 (it is 0)',
+      "2: unknown field 'color': the fields are stackName, stacks, defaults, users",
+      "10: user 'alice': unknown field 'emial': did you mean 'email'?",
+      "14: user 'bob': awsAccountId must be a string: YAML reads 012345678901 as a number; quote it: '012345678901'",
+      "15: user 'bob': stackOutputs must be true or false (it is \"yes\")",
+      "16: user 'bob': removalPolicy must be one of destroy, retain (it is \"snapshot\")",
+      "17: user 'bob': customPermissionsName has no value: give one, or leave the field out",
+      "19: user 'bob': tags.cost-center must be a string: YAML reads 42 as a number; quote it: '42'",
+      '20: users[2]: the entry must be a map of fields (it is "just a name")',
+    ]);
+  });
+
+  test('values: the construct\'s rules, word for word, at the field\'s line', () => {
+    const errors = errorsOf(`${HEADER}  - userName: alice
+    identityType: QUICKSIGHT
+    email: alice
+    role: author
+  - identityType: IAM
+    iamArn: arn:aws:iam::123456789012:user/bob
+    userName: bob
+    email: bob@example.com
+  - identityType: IAM
+    iamArn: arn:aws:iam::123456789012:user/carol
+    sessionName: s1
+    email: carol@example.com
+  - userName: dave
+    email: dave@example.com
+  - userName: erin
+    identityType: QUICKSIGHT
+    email: erin@example.com
+    externalLoginFederationProviderType: CUSTOM_OIDC
+    tags:
+      aws:team: x
+`);
+    const rule = (spec: Record<string, unknown>, field: string) => formatIssueInPropTerms(validateUserSpec(spec).find((i) => i.field === field)!);
+    expect(errors).toEqual([
+      `8: user 'alice': ${rule({ Email: 'alice' }, 'Email')}`,
+      `9: user 'alice': ${rule({ UserRole: 'author' }, 'UserRole')}`,
+      `12: user 'bob': ${rule({ IdentityType: 'IAM', IamArn: 'arn:aws:iam::123456789012:user/bob', UserName: 'bob' }, 'UserName')}`,
+      `16: user 'carol': ${rule({ IamArn: 'arn:aws:iam::123456789012:user/carol', SessionName: 's1' }, 'SessionName')}`,
+      "18: user 'dave': identityType (not set) is required: set it on the user or in `defaults`",
+      `20: user 'erin': ${rule({ ExternalLoginFederationProviderType: 'CUSTOM_OIDC' }, 'CustomFederationProviderUrl')}`,
+      `25: user 'erin': tags key 'aws:team' must not start with "aws:" (reserved by AWS)`,
+    ]);
+    // The construct's own words, in its prop names.
+    expect(errors[2]).toContain('is not accepted when identityType is IAM');
+  });
+
+  test('a broken default is reported once, at the default, with the users it reaches', () => {
+    expect(errorsOf(`defaults:
+  awsAccountId: '1234'
+  identityRegion: us-east-1
+  role: READER
+  userName: shared
+  tags:
+    ${OWNER_TAG_KEY}: mine
+users:
+  - {userName: a, identityType: QUICKSIGHT, email: a@example.com}
+  - {userName: b, identityType: QUICKSIGHT, email: b@example.com}
+  - {userName: c, identityType: QUICKSIGHT, email: c@example.com, awsAccountId: '123456789012'}
+`)).toEqual([
+      "2: defaults: awsAccountId '1234' must be a 12-digit AWS account id (pattern ^[0-9]{12}$) (inherited by 2 users)",
+      "5: `defaults` cannot set 'userName': it names one user, so it belongs on each user",
+      `7: defaults: tags key '${OWNER_TAG_KEY}' is reserved: the handler uses it to mark the managing stack (inherited by 3 users)`,
+    ]);
+  });
+
+  test('a required field set nowhere says where it may go', () => {
+    expect(errorsOf('users:\n  - {userName: a, identityType: QUICKSIGHT, email: a@example.com, role: READER}\n')).toEqual([
+      "2: user 'a': awsAccountId (not set) is required: set it on the user or in `defaults`",
+      "2: user 'a': identityRegion (not set) is required: set it on the user or in `defaults`",
+    ]);
+  });
+
+  test('the file itself: empty, no users list, a list of the wrong kind, a bad stack name', () => {
+    expect(errorsOf('')).toEqual(['1: is empty: it needs a `users` list']);
+    expect(errorsOf('defaults: {role: READER}\n')).toEqual(['1: users is missing: the file needs a `users` list']);
+    expect(errorsOf('users:\n')).toEqual(['1: users has no value: list the users, or write `users: []`']);
+    expect(errorsOf('users: alice\n')).toEqual(['1: users must be a list of users']);
+    expect(errorsOf('stackName: 1users\nusers: []\n')).toEqual([expect.stringMatching(/^1: stackName must start with a letter .* \(it is "1users"\)$/)]);
+  });
+
+  test('an unreadable file', () => {
+    expect(() => readUsersFile(path.join(os.tmpdir(), 'no-such-users.yaml'))).toThrow(/no-such-users\.yaml:0:0: cannot be read: ENOENT/);
+  });
+});
+
+describe('duplicates', () => {
+  test('the same user twice is an error at the second, naming both lines', () => {
+    expect(errorsOf(`${HEADER}  - {userName: alice, identityType: QUICKSIGHT, email: a@example.com}
+  - {userName: bob, identityType: QUICKSIGHT, email: b@example.com}
+  - {userName: alice, identityType: QUICKSIGHT, email: other@example.com, role: AUTHOR}
+`)).toEqual([
+      "8: user 'alice': is declared twice (lines 6 and 8) in namespace 'default' of account 123456789012 (us-east-1): each user (account, identity region, namespace, name) must be declared once",
+    ]);
+  });
+
+  test('an IAM user and a QUICKSIGHT user with its name are one QuickSight user', () => {
+    expect(errorsOf(`${HEADER}  - {userName: bob, identityType: QUICKSIGHT, email: a@example.com}
+  - {identityType: IAM, iamArn: 'arn:aws:iam::123456789012:user/bob', email: b@example.com}
+`)).toEqual([expect.stringMatching(/^7: user 'bob': is declared twice \(lines 6 and 7\)/)]);
+  });
+
+  test('the same name in another namespace, account or identity region is another user', () => {
+    const file = parseUsersFile(`${HEADER}  - {userName: alice, identityType: QUICKSIGHT, email: a@example.com}
+  - {userName: alice, identityType: QUICKSIGHT, email: a@example.com, namespace: finance}
+  - {userName: alice, identityType: QUICKSIGHT, email: a@example.com, awsAccountId: '222222222222'}
+  - {userName: alice, identityType: QUICKSIGHT, email: a@example.com, identityRegion: eu-west-1}
+`, 'users.yaml');
+    expect(new Set(file.users.map((u) => u.constructId)).size).toBe(4);
+    const [stack] = stacksOf({ ...file, stacks: 1 });
+    Template.fromStack(stack).resourceCountIs('Custom::QuickSightUser', 4);
+  });
+});
+
+test('the file format covers every prop of the construct', () => {
+  const file = parseUsersFile(`${HEADER}  - userName: alice
+    identityType: QUICKSIGHT
+    email: alice@example.com
+    namespace: finance
+    awsAccountId: '210987654321'
+    identityRegion: eu-west-1
+    customPermissionsName: Restricted
+    externalLoginFederationProviderType: COGNITO
+    externalLoginId: alice-1
+    tags: {team: bi}
+    removalPolicy: retain
+    adoptExistingUser: false
+    stackOutputs: true
+`, 'users.yaml');
+  expect(file.users[0]).toMatchObject({ removalPolicy: UserRemovalPolicy.RETAIN, adoptExistingUser: false, stackOutputs: true });
+  const template = Template.fromStack(stacksOf(file)[0]);
+  template.hasResource('Custom::QuickSightUser', {
+    Properties: {
+      AwsAccountId: '210987654321', IdentityRegion: 'eu-west-1', Namespace: 'finance', CustomPermissionsName: 'Restricted',
+      ExternalLoginFederationProviderType: 'COGNITO', ExternalLoginId: 'alice-1', Tags: [{ Key: 'team', Value: 'bi' }], AdoptExistingUser: 'false',
+    },
+    DeletionPolicy: 'Retain',
+  });
+  expect(Object.keys(template.toJSON().Outputs)).toHaveLength(2);
+});

@@ -23,23 +23,8 @@ export interface EmulatedUser {
 }
 
 /** What putUser() takes: a user made by hand. Left out: namespace 'default', active per identity type, a new principal id, no tags. */
-export interface UserSeed {
-  accountId: string;
-  namespace?: string;
-  userName: string;
-  email: string;
-  role: string;
-  identityType: string;
-  iamArn?: string;
-  sessionName?: string;
-  customPermissionsName?: string;
-  externalLoginFederationProviderType?: string;
-  externalLoginFederationProviderUrl?: string;
-  externalLoginId?: string;
-  active?: boolean;
-  principalId?: string;
-  tags?: Record<string, string>;
-}
+export type UserSeed = Omit<EmulatedUser, 'namespace' | 'region' | 'arn' | 'active' | 'principalId' | 'tags'>
+  & Partial<Pick<EmulatedUser, 'namespace' | 'active' | 'principalId' | 'tags'>>;
 
 interface PageCursor {
   readonly accountId: string;

@@ -56,9 +56,9 @@ interface ChildResult {
 function synthOnce(usersFile: string): ChildResult {
   // Imported here, not at the top: the parent process never loads aws-cdk-lib.
   const { App } = require('aws-cdk-lib') as typeof import('aws-cdk-lib');
-  const { QuickSightUsersStack, checkStackLimits } = require('../lib/users-app') as typeof import('../lib/users-app');
-  const { readUsersFile } = require('../lib/users-file') as typeof import('../lib/users-file');
-  const { templateCost } = require('../lib/sharding') as typeof import('../lib/sharding');
+  const { QuickSightUsersStack, checkStackLimits } = require('../gitops/users-app') as typeof import('../gitops/users-app');
+  const { readUsersFile } = require('../gitops/users-file') as typeof import('../gitops/users-file');
+  const { templateCost } = require('../gitops/sharding') as typeof import('../gitops/sharding');
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'qs-synth-scale-'));
   try {
     const started = performance.now();

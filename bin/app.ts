@@ -5,9 +5,7 @@
 //   -c identityRegion=us-east-1       replaces the file's default identity region
 //   -c account=123456789012           replaces the file's default account
 import { App } from 'aws-cdk-lib';
-import { checkStackLimits, QuickSightUsersStack } from '../lib/users-app';
-import { ShardingError } from '../lib/sharding';
-import { readUsersFile, UsersFileError } from '../lib/users-file';
+import { checkStackLimits, QuickSightUsersStack, readUsersFile, ShardingError, UsersFileError } from '../gitops';
 import { EXAMPLE_USERS_FILE } from './example-stack';
 
 function main(): void {

@@ -8,8 +8,7 @@
 // Exit codes: 0 no drift; 1 the check could not run (usage, an invalid file, an AWS error);
 // 2 drift found.
 import * as path from 'node:path';
-import { detectDrift, DriftFormat, formatDrift, type DriftOptions } from '../lib/drift';
-import { readUsersFile, UsersFileError } from '../lib/users-file';
+import { detectDrift, DriftFormat, formatDrift, readUsersFile, UsersFileError, type DriftOptions } from '../gitops';
 
 export const EXIT = { OK: 0, ERROR: 1, DRIFT: 2 } as const;
 

@@ -5,8 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { QuickSightUsersStack } from '../lib/users-app';
-import { readUsersFile, type UsersFile } from '../lib/users-file';
+import { QuickSightUsersStack, readUsersFile, type UsersFile } from '../gitops';
 
 /** examples/users.yaml, from the sources (bin/) or from the compiled app (dist/bin/). */
 export const EXAMPLE_USERS_FILE = [path.join(__dirname, '..', 'examples', 'users.yaml'), path.join(__dirname, '..', '..', 'examples', 'users.yaml')]

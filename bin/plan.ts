@@ -15,9 +15,9 @@
 // with --fail-on-destructive; wins over 2).
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { formatPlan, planChange, PlanFormat, type Plan } from '../lib/plan';
-import { ShardingError } from '../lib/sharding';
-import { parseUsersFile, readUsersFile, UsersFileError, type UsersFile, type UsersFileOverrides } from '../lib/users-file';
+import {
+  formatPlan, parseUsersFile, planChange, PlanFormat, readUsersFile, ShardingError, UsersFileError, type Plan, type UsersFile, type UsersFileOverrides,
+} from '../gitops';
 
 export const EXIT = { OK: 0, ERROR: 1, CHANGES: 2, DESTRUCTIVE: 3 } as const;
 

@@ -1,4 +1,4 @@
+// The construct library: what a CDK app imports, in any jsii language. The GitOps tool (users
+// file, sharding, plan, drift) is not here: it is `quicksight-user-cdk/gitops` (gitops/index.ts).
 export * from './quicksight-user';
 export { ExternalLoginFederationProviderType, IdentityType, UserRole } from './model';
-export { QuickSightUsersStack, type QuickSightUsersStackProps, type UsersFileStacks, type UsersFileStacksOptions } from './users-app';
-export { parseUsersFile, readUsersFile, UserRemovalPolicy, UsersFileError, type DeclaredUser, type UsersFile, type UsersFileIssue, type UsersFileOverrides } from './users-file';

@@ -5,9 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXIT, main } from '../bin/drift';
-import { detectDrift, DriftKind, type DriftReport } from '../lib/drift';
+import { detectDrift, DriftKind, type DriftReport } from '../gitops/drift';
 import { OWNER_TAG_KEY } from '../lib/model';
-import { parseUsersFile, type DeclaredUser } from '../lib/users-file';
+import { parseUsersFile, type DeclaredUser } from '../gitops/users-file';
 import type { CallRecord } from './emulator/quicksight-emulator';
 import { ACCOUNT, useEmulator } from './handler-harness';
 

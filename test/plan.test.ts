@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXIT, main } from '../bin/plan';
-import { ChangeKind, type Plan } from '../lib/plan';
+import { ChangeKind, type Plan } from '../gitops/plan';
 
 const BASE = `defaults:
   awsAccountId: '123456789012'

@@ -12,9 +12,9 @@ import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { generateUsersYaml } from '../bench/synth-scale';
 import {
   assignStacks, AUTO_FILL, brokenLimits, FIXED_STACK_COST, ShardingError, STACK_LIMITS, stackIndexOf, templateCost, type StackCost,
-} from '../lib/sharding';
-import { checkStackLimits, QuickSightUsersStack } from '../lib/users-app';
-import { parseUsersFile, type UsersFile } from '../lib/users-file';
+} from '../gitops/sharding';
+import { checkStackLimits, QuickSightUsersStack } from '../gitops/users-app';
+import { parseUsersFile, type UsersFile } from '../gitops/users-file';
 
 const run = promisify(execFile);
 

@@ -8,8 +8,8 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { EXAMPLE_USERS_FILE, readExampleUsers } from '../bin/example-stack';
 import { formatIssueInPropTerms, OWNER_TAG_KEY, validateUserSpec } from '../lib/model';
-import { QuickSightUsersStack } from '../lib/users-app';
-import { parseUsersFile, readUsersFile, UserRemovalPolicy, UsersFileError, type UsersFile } from '../lib/users-file';
+import { QuickSightUsersStack } from '../gitops/users-app';
+import { parseUsersFile, readUsersFile, UserRemovalPolicy, UsersFileError, type UsersFile } from '../gitops/users-file';
 
 const HEADER = `defaults:
   awsAccountId: '123456789012'

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import {
   DEFAULT_NAMESPACE, deriveUserName, formatIssueInPropTerms, IdentityType, PROP_NAMES, validateUserSpec,
   type UserSpec, type UserSpecField, type UserTag, type ValidationIssue,
-} from './model';
+} from '../lib/model';
 
 /** The name of the first stack, and the prefix of the others (`QuickSightUsers-1`, …). */
 export const DEFAULT_STACK_NAME = 'QuickSightUsers';

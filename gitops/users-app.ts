@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { CfnWaitConditionHandle, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import type { ExternalLoginFederationProviderType, IdentityType, UserRole } from './model';
-import { QuickSightUser, type QuickSightUserProps } from './quicksight-user';
+import type { ExternalLoginFederationProviderType, IdentityType, UserRole } from '../lib/model';
+import { QuickSightUser, type QuickSightUserProps } from '../lib/quicksight-user';
 import { assignStacks, brokenLimits, describeLimit, templateCost, type Sharding } from './sharding';
 import { UserRemovalPolicy, type DeclaredUser, type UsersFile } from './users-file';
 

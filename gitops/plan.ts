@@ -4,7 +4,7 @@
 //
 // Emails are never printed (CI logs are widely readable; the pull request's diff shows them to
 // the reviewer): an email change reads "email: changed".
-import { IDENTITY_FIELDS, IdentityType, PROP_NAMES, type UserSpec, type UserSpecField } from './model';
+import { IDENTITY_FIELDS, IdentityType, PROP_NAMES, type UserSpec, type UserSpecField } from '../lib/model';
 import { assignStacks, type Sharding } from './sharding';
 import { UserRemovalPolicy, type DeclaredUser, type UsersFile } from './users-file';
 

@@ -9,7 +9,7 @@
 import {
   DescribeUserCommand, ListTagsForResourceCommand, ListUsersCommand, QuickSightClient, type User,
 } from '@aws-sdk/client-quicksight';
-import { formatUserArn, IdentityType, OWNER_TAG_KEY, partitionOf, PROP_NAMES, type UserSpecField } from './model';
+import { formatUserArn, IdentityType, OWNER_TAG_KEY, partitionOf, PROP_NAMES, type UserSpecField } from '../lib/model';
 import type { DeclaredUser, UsersFile } from './users-file';
 
 /**

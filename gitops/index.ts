@@ -1,0 +1,18 @@
+// The GitOps tool, reached as `quicksight-user-cdk/gitops` (never through the main entry, which
+// is the jsii construct library): the users file, its stacks, the plan of a change and the drift
+// of a live account. TypeScript only: free functions and zod-checked types that jsii cannot carry
+// to other languages. The construct itself comes from the main entry, `quicksight-user-cdk`.
+export {
+  parseUsersFile, readUsersFile, formatFileIssue, DEFAULT_STACK_NAME, UserRemovalPolicy, UsersFileError,
+  type DeclaredUser, type UsersFile, type UsersFileIssue, type UsersFileOverrides,
+} from './users-file';
+export {
+  checkStackLimits, constructPropsOf, QuickSightUsersStack,
+  type LimitViolation, type QuickSightUsersStackProps, type UsersFileStacks, type UsersFileStacksOptions,
+} from './users-app';
+export { assignStacks, ShardingError, STACK_LIMITS, type Sharding, type StackAssignment, type StackCost } from './sharding';
+export { ChangeKind, formatPlan, planChange, PlanFormat, type FieldChange, type Plan, type PlanSubject, type UserChange } from './plan';
+export {
+  detectDrift, DriftFormat, DriftKind, formatDrift, SdkQuickSightReader, summarizeDrift,
+  type DriftItem, type DriftOptions, type DriftReport, type FieldDrift, type QuickSightReader,
+} from './drift';

@@ -1,14 +1,24 @@
 // One function per lifecycle step, each the story of that step. The physical resource id is the
 // user's ARN; Data carries Arn, UserName, PrincipalId and InvitationUrl ('' when there is none:
 // CloudFormation wants every attribute to have a value).
-import { createHash } from 'node:crypto';
+//
+// The rule above all: a user is deregistered only when a successful deployment stops declaring it,
+// or its stack is deleted (RemovalPolicy.DESTROY). So: a user that already existed is adopted and
+// marked as adopted (ownership.ts), and a rollback's Delete releases it instead of deregistering it;
+// a failed event deregisters what it registered itself before answering (undoRegistrations), since
+// CloudFormation never learns of it; and an identity change that could only be made by deregistering
+// the user first is refused.
 import {
-  addressOf, deriveUserName, IDENTITY_FIELDS, OWNER_TAG_KEY, parseUserArn,
+  addressOf, deriveUserName, formatUserArn, IDENTITY_FIELDS, OWNER_TAG_KEY, parseUserArn,
   type UserAddress, type UserSpec, type UserTag,
 } from '../lib/model';
+import type { DeleteIntent } from './cloudformation';
 import { HandlerError, isServiceError } from './errors';
 import type { LogFields } from './log';
+import { adoptedMarkerOf, ownershipOf } from './ownership';
 import type { QuickSightUsers, User, UserUpdate } from './quicksight';
+
+export { ownerOf } from './ownership';
 
 export interface UserData {
   readonly Arn: string;
@@ -22,17 +32,21 @@ export interface Outcome {
   readonly Data?: UserData;
 }
 
-/** What a lifecycle step needs besides the QuickSight client. */
-export interface StepContext {
-  /** Names the stack resource that manages the user: the value of the owner tag. */
-  readonly owner: string;
-  readonly log: (fields: Omit<LogFields, 'requestType' | 'logicalResourceId'>) => void;
+/** A RegisterUser this event sent; `confirmed` once QuickSight answered it with the new user. */
+export interface Registration {
+  readonly address: UserAddress;
+  confirmed: boolean;
 }
 
-/** The owner marker of a stack resource: its stack id and logical id, hashed if over the tag value limit. */
-export function ownerOf(stackId: string, logicalResourceId: string): string {
-  const owner = `${stackId}/${logicalResourceId}`;
-  return owner.length <= 256 ? owner : `sha256:${createHash('sha256').update(owner).digest('hex')}`;
+/** What a lifecycle step needs besides the QuickSight client. */
+export interface StepContext {
+  /** Names the stack resource that manages the user: the owner marker of a user it registers (ownership.ts). */
+  readonly owner: string;
+  readonly log: (fields: Omit<LogFields, 'requestType' | 'logicalResourceId'>) => void;
+  /** Whether this Delete is part of a rollback, read from the stack's status; throws a HandlerError when it cannot tell. */
+  readonly deleteIntent: () => Promise<DeleteIntent>;
+  /** The registrations this event made: undone if the event fails (undoRegistrations). */
+  readonly registrations: Registration[];
 }
 
 // ---- CREATE ----
@@ -43,7 +57,7 @@ export async function onCreate(api: QuickSightUsers, spec: UserSpec, adoptExisti
 
 async function registerOrAdopt(api: QuickSightUsers, spec: UserSpec, adoptExistingUser: boolean, ctx: StepContext): Promise<Outcome> {
   try {
-    const { user, invitationUrl } = await api.register(spec, declaredTags(spec, ctx.owner));
+    const { user, invitationUrl } = await register(api, spec, ctx);
     ctx.log({ userName: user.UserName, outcome: 'registered' });
     return outcome(user, invitationUrl);
   } catch (error) {
@@ -58,23 +72,36 @@ async function registerOrAdopt(api: QuickSightUsers, spec: UserSpec, adoptExisti
   }
 }
 
-/** Takes over an existing user: converges its email, role, permissions, external login and tags to the declared ones. */
+/**
+ * Takes over an existing user: converges its email, role, permissions, external login and tags to
+ * the declared ones, and marks it as adopted, so that a rollback of this deployment releases it
+ * instead of deregistering it. A replayed create (the first delivery registered the user) is
+ * marked adopted too: its marker cannot be told from that of a user this resource registered in an
+ * earlier deployment and then let go of (RemovalPolicy.RETAIN), and losing such a user is worse
+ * than leaving a replayed one behind after a rollback.
+ */
 async function adopt(api: QuickSightUsers, spec: UserSpec, ctx: StepContext): Promise<Outcome> {
   const address = addressOf(spec)!;
   const current = await api.describe(address);
   if (current.IdentityType !== spec.IdentityType) {
     throw new HandlerError(`QuickSight user '${address.userName}' already exists with identity type ${current.IdentityType}, but this stack declares ${spec.IdentityType}: QuickSight cannot change a user's identity type in place, so it was left untouched. Delete that user first, or declare identityType ${current.IdentityType}.`);
   }
+  const user = await converge(api, address, current, spec, adoptedMarkerOf(ctx.owner));
+  ctx.log({ userName: address.userName, outcome: 'adopted existing user' });
+  return outcome(user, '');
+}
+
+/** Brings an existing user to the declared fields and tags (plus the given owner marker); returns the user. */
+async function converge(api: QuickSightUsers, address: UserAddress, current: User, spec: UserSpec, marker: string): Promise<User> {
   const clear = {
     customPermissions: current.CustomPermissionsName !== undefined && spec.CustomPermissionsName === undefined,
     externalLogin: hasExternalLogin(current) && spec.ExternalLoginFederationProviderType === undefined,
   };
   const user = userDiffers(current, spec) ? await api.update(address, updateOf(spec, clear)) : current;
   const tags = await api.listTags(user.Arn!);
-  const wanted = Object.fromEntries(declaredTags(spec, ctx.owner).map((t) => [t.Key, t.Value]));
+  const wanted = Object.fromEntries(declaredTags(spec, marker).map((t) => [t.Key, t.Value]));
   await applyTagChange(api, user.Arn!, tagChange(tags, wanted));
-  ctx.log({ userName: address.userName, outcome: 'adopted existing user' });
-  return outcome(user, '');
+  return user;
 }
 
 // ---- UPDATE ----
@@ -89,14 +116,7 @@ export async function onUpdate(
   }
   const declared = addressOf(spec)!;
   if (identityChanged(previous, spec)) {
-    if (sameAddress(current, declared)) {
-      if (declaresAddress(previous, current)) return replaceAtSameAddress(api, physicalResourceId, current, spec, ctx);
-      // The previous properties never named this user: this is the rollback of an update that failed
-      // before its replacement (CloudFormation sends the old properties back to the old id). The user
-      // here is the declared one: converge it, never deregister it (that would lose its assets).
-      const restored = await registerOrAdopt(api, spec, true, ctx);
-      return { ...restored, PhysicalResourceId: physicalResourceId };
-    }
+    if (sameAddress(current, declared)) return keepIdentityAtSameAddress(api, physicalResourceId, current, spec, ctx);
     // A new user. CloudFormation deletes the old one (the old id) once the whole update succeeds.
     ctx.log({ userName: declared.userName, outcome: `replacing user '${current.userName}'` });
     return registerOrAdopt(api, spec, adoptExistingUser, ctx);
@@ -105,16 +125,33 @@ export async function onUpdate(
 }
 
 /**
- * The identity changed (identity type, IAM ARN) but lands on the same QuickSight user name and ARN.
- * Returning a new physical id is impossible (it is the same ARN), and CloudFormation's cleanup
- * Delete of the old id would remove the user just registered. So the replacement happens here,
- * under the same physical id: deregister the old identity, register the new one.
+ * The identity fields changed but still name the same QuickSight user (same name and ARN). Either
+ * nothing changes for QuickSight (an IAM ARN whose path changed: IAM user and role names are unique
+ * in an account, so it is the same identity), or the user already has the declared identity type
+ * (the rollback of a refused change sends the old properties back), and the user is converged in
+ * place. Otherwise the only way would be to deregister the user and register it again: the user
+ * would be gone before the new registration is certain, and whatever happens to the deployment
+ * after, its dashboards, analyses and datasets lose their owner. That is refused, untouched.
  */
-async function replaceAtSameAddress(api: QuickSightUsers, physicalResourceId: string, address: UserAddress, spec: UserSpec, ctx: StepContext): Promise<Outcome> {
-  await deleteIfPresent(api, address);
-  const { user, invitationUrl } = await api.register(spec, declaredTags(spec, ctx.owner));
-  ctx.log({ userName: address.userName, outcome: `re-registered with identity type ${spec.IdentityType}` });
-  return { ...outcome(user, invitationUrl), PhysicalResourceId: physicalResourceId };
+async function keepIdentityAtSameAddress(api: QuickSightUsers, physicalResourceId: string, address: UserAddress, spec: UserSpec, ctx: StepContext): Promise<Outcome> {
+  let live: User;
+  try {
+    live = await api.describe(address);
+  } catch (error) {
+    if (!isServiceError(error, 'ResourceNotFoundException')) throw error;
+    ctx.log({ userName: address.userName, outcome: 'user was missing; registering it again' });
+    const registered = await registerOrAdopt(api, spec, true, ctx);
+    return { ...registered, PhysicalResourceId: physicalResourceId };
+  }
+  if (live.IdentityType !== spec.IdentityType) {
+    throw new HandlerError(`QuickSight user '${address.userName}' has identity type ${live.IdentityType}; this update declares identity type ${spec.IdentityType} under the same name. QuickSight cannot change a user's identity type: the user would have to be deregistered first, and its dashboards, analyses and datasets would lose their owner before the new registration is certain, so the update was refused and the user left untouched. To change it, deploy once without this user (the successful deployment deregisters it), then deploy again declaring it with identity type ${spec.IdentityType}; or declare a new user name.`);
+  }
+  const tags = await api.listTags(live.Arn!);
+  const ours = ownershipOf(tags, ctx.owner);
+  const marker = ours === 'registered' ? ctx.owner : adoptedMarkerOf(ctx.owner);
+  const user = await converge(api, address, live, spec, marker);
+  ctx.log({ userName: address.userName, outcome: 'updated in place (identity unchanged for QuickSight)' });
+  return { ...outcome(user, ''), PhysicalResourceId: physicalResourceId };
 }
 
 async function updateInPlace(
@@ -159,10 +196,18 @@ export async function onDelete(api: QuickSightUsers, physicalResourceId: string,
     ctx.log({ userName: address.userName, outcome: 'already deleted' });
     return { PhysicalResourceId: physicalResourceId };
   }
-  const owner = tags[OWNER_TAG_KEY];
-  if (owner !== undefined && owner !== ctx.owner) {
+  const ownership = ownershipOf(tags, ctx.owner);
+  if (ownership === 'other') {
     // Another resource (a renamed one, or another stack) has since taken this user over.
     ctx.log({ userName: address.userName, outcome: 'left in place: another stack resource manages it now' });
+    return { PhysicalResourceId: physicalResourceId };
+  }
+  // A user this resource registered goes, in a rollback too: the failed deployment made it. A user
+  // it adopted (or one without a marker, which it never registered) was there before: only an
+  // intended Delete may deregister it.
+  if (ownership !== 'registered' && await ctx.deleteIntent() === 'rollback') {
+    if (ownership === 'adopted') await api.untag(physicalResourceId, [OWNER_TAG_KEY]);
+    ctx.log({ userName: address.userName, outcome: 'released: the user existed before this deployment adopted it, and the deployment rolled back' });
     return { PhysicalResourceId: physicalResourceId };
   }
   try {
@@ -176,6 +221,34 @@ export async function onDelete(api: QuickSightUsers, physicalResourceId: string,
   }
   ctx.log({ userName: address.userName, outcome: 'deleted' });
   return { PhysicalResourceId: physicalResourceId };
+}
+
+// ---- UNDO A FAILED EVENT ----
+
+/**
+ * Deregisters the users this event registered, before it answers FAILED: CloudFormation never
+ * learns their ARNs (the Provider framework answers the Delete after a failed Create itself, and an
+ * update rollback goes back to the old physical id), so they would be left behind. A registration
+ * whose answer never came (the deadline, a dropped connection) is undone only when the user
+ * carries this resource's registered marker; a user the event adopted is never touched. Returns a
+ * sentence for each user that could not be deregistered.
+ */
+export async function undoRegistrations(api: QuickSightUsers, ctx: StepContext): Promise<string[]> {
+  const problems: string[] = [];
+  for (const { address, confirmed } of ctx.registrations) {
+    try {
+      if (!confirmed && ownershipOf(await api.listTags(formatUserArn(address)), ctx.owner) !== 'registered') continue;
+      await deleteIfPresent(api, address);
+      ctx.log({ userName: address.userName, outcome: 'deregistered again: the event that registered it failed' });
+    } catch (error) {
+      if (isServiceError(error, 'ResourceNotFoundException')) continue;
+      const cause = `${(error as Error).name}: ${(error as Error).message}`;
+      problems.push(confirmed
+        ? `user '${address.userName}', registered by this event, could not be deregistered again (${cause}): delete it by hand`
+        : `RegisterUser for user '${address.userName}' got no answer, and whether it registered the user could not be checked (${cause}): if the user exists with this resource's owner marker, delete it by hand`);
+    }
+  }
+  return problems;
 }
 
 async function deleteIfPresent(api: QuickSightUsers, address: UserAddress): Promise<void> {
@@ -200,6 +273,22 @@ export class IdentityCenterManaged extends HandlerError {
 
 // ---- HELPERS ----
 
+/** RegisterUser with the declared tags and the registered owner marker, recorded for undoRegistrations. */
+async function register(api: QuickSightUsers, spec: UserSpec, ctx: StepContext): Promise<{ user: User; invitationUrl?: string }> {
+  const registration: Registration = { address: addressOf(spec)!, confirmed: false };
+  ctx.registrations.push(registration);
+  try {
+    const result = await api.register(spec, declaredTags(spec, ctx.owner));
+    registration.confirmed = true;
+    return result;
+  } catch (error) {
+    // A 4xx answer (ResourceExists included) is certain: nothing was registered.
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status !== undefined && status >= 400 && status < 500) ctx.registrations.splice(ctx.registrations.indexOf(registration), 1);
+    throw error;
+  }
+}
+
 function outcome(user: User, invitationUrl: string | undefined): Outcome {
   return {
     PhysicalResourceId: user.Arn!,
@@ -221,12 +310,6 @@ function identityChanged(previous: UserSpec, spec: UserSpec): boolean {
 
 function userFieldsChanged(previous: UserSpec, spec: UserSpec): boolean {
   return UPDATABLE_FIELDS.some((field) => previous[field] !== spec[field]);
-}
-
-/** Whether a spec declares the user at `address` (read field by field: previous properties are not validated). */
-function declaresAddress(spec: UserSpec, address: UserAddress): boolean {
-  return deriveUserName(spec) === address.userName && spec.Namespace === address.namespace
-    && spec.AwsAccountId === address.accountId && spec.IdentityRegion === address.region;
 }
 
 function sameAddress(a: UserAddress, b: UserAddress): boolean {
@@ -264,9 +347,9 @@ function updateOf(spec: UserSpec, clear: { customPermissions: boolean; externalL
   };
 }
 
-/** The declared tags plus the owner marker, as RegisterUser and TagResource take them. */
-function declaredTags(spec: UserSpec, owner: string): UserTag[] {
-  return [...(spec.Tags ?? []), { Key: OWNER_TAG_KEY, Value: owner }];
+/** The declared tags plus an owner marker, as RegisterUser and TagResource take them. */
+function declaredTags(spec: UserSpec, marker: string): UserTag[] {
+  return [...(spec.Tags ?? []), { Key: OWNER_TAG_KEY, Value: marker }];
 }
 
 function tagMap(tags: UserTag[] | undefined): Record<string, string> {

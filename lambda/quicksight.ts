@@ -1,6 +1,6 @@
 // The QuickSight calls the handler makes, behind one small interface so that the lifecycle reads
 // as a story and tests can swap the client. The real implementation uses the AWS SDK v3 client,
-// which honours AWS_ENDPOINT_URL_QUICKSIGHT (tests point it at the local emulator).
+// which honours AWS_ENDPOINT_URL_QUICKSIGHT (tests point it at the local emulator). Retries: retry.ts.
 import {
   DeleteUserCommand,
   DescribeUserCommand,
@@ -12,9 +12,10 @@ import {
   UpdateUserCommand,
   type User,
 } from '@aws-sdk/client-quicksight';
-import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import type { RetryErrorInfo, StandardRetryToken } from '@smithy/types';
 import { type UserAddress, type UserSpec, type UserTag } from '../lib/model';
+import { clientOptions, HandlerRetryStrategy } from './retry';
+
+export { RETRY_POLICY } from './retry';
 
 export type { User };
 
@@ -37,41 +38,14 @@ export interface QuickSightUsers {
   listTags(arn: string): Promise<Record<string, string>>;
   tag(arn: string, tags: UserTag[]): Promise<void>;
   untag(arn: string, keys: string[]): Promise<void>;
-}
-
-/**
- * Retries: throttling, 5xx, timeouts and dropped connections, with full-jitter exponential backoff
- * (the SDK's standard strategy, configured). The whole event is also bounded by a deadline (see
- * index.ts), so the handler answers before its Lambda timeout however long QuickSight misbehaves.
- */
-export const RETRY_POLICY = {
-  // Enough to outlast the queue when a whole stack's users are created at once against a throttled
-  // API (492 users at 10 requests/s: about 49 s; 40 attempts retry for about 90 s): BENCHMARKS.md.
-  maxAttempts: 40,
-  baseDelayMs: 200,
-  maxDelayMs: 5_000,
-  connectionTimeoutMs: 3_000,
-  requestTimeoutMs: 15_000,
-};
-
-class QuickSightRetryStrategy extends ConfiguredRetryStrategy {
+  /** The calls made, by operation (for the log line and tests). */
+  readonly calls?: CallCounts;
+  /** The operation called last: the one that failed, when a step fails. */
+  readonly lastOperation?: string;
   /** The last error that was retried: reported when the deadline cuts the retries short. */
-  public lastRetriedError?: unknown;
-
-  constructor() {
-    super(RETRY_POLICY.maxAttempts, (attempt: number) =>
-      Math.floor(Math.random() * Math.min(RETRY_POLICY.maxDelayMs, RETRY_POLICY.baseDelayMs * 2 ** attempt)));
-  }
-
-  public async refreshRetryTokenForRetry(token: StandardRetryToken, errorInfo: RetryErrorInfo): Promise<StandardRetryToken> {
-    // The SDK classes LimitExceededException as throttling, but for QuickSight it is a hard account
-    // limit (users, tags): retrying only delays the failure.
-    if ((errorInfo.error as { name?: string } | undefined)?.name === 'LimitExceededException') {
-      throw new Error('LimitExceededException is not retried');
-    }
-    this.lastRetriedError = errorInfo.error;
-    return super.refreshRetryTokenForRetry(token, errorInfo);
-  }
+  readonly lastRetriedError?: unknown;
+  /** Closes the client's connections. */
+  destroy?(): void;
 }
 
 /** Counts the calls made, by operation, for logs and tests. */
@@ -82,17 +56,10 @@ export class SdkQuickSightUsers implements QuickSightUsers {
   /** The operation called last: the one that failed, when a step fails. */
   public lastOperation?: string;
   private readonly client: QuickSightClient;
-  private readonly retryStrategy = new QuickSightRetryStrategy();
+  private readonly retryStrategy = new HandlerRetryStrategy();
 
   constructor(region: string, private readonly abortSignal?: AbortSignal) {
-    this.client = new QuickSightClient({
-      region,
-      retryStrategy: this.retryStrategy,
-      requestHandler: {
-        connectionTimeout: RETRY_POLICY.connectionTimeoutMs,
-        requestTimeout: RETRY_POLICY.requestTimeoutMs,
-      },
-    });
+    this.client = new QuickSightClient(clientOptions(region, this.retryStrategy));
   }
 
   /** Closes the client's connections: each event gets a client of its own. */

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ArnFormat, CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aws, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -17,6 +17,13 @@ export const HANDLER_ACTIONS = [
   'quicksight:UntagResource',
   'quicksight:ListTagsForResource',
 ];
+
+/**
+ * The CloudFormation action the handler calls: on a Delete of a user it did not register itself,
+ * it reads its own stack's status to tell a rollback from an intended delete. Granted on the
+ * stack's own id (AWS::StackId), nothing else.
+ */
+export const HANDLER_STACK_ACTIONS = ['cloudformation:DescribeStacks'];
 
 /** How long one event may run: the handler answers 5 s before this, whatever QuickSight does. */
 export const HANDLER_TIMEOUT = Duration.minutes(5);
@@ -61,6 +68,7 @@ export class QuickSightUserProvider extends Construct {
     handlerLogs.grant(handlerRole, 'logs:CreateLogStream', 'logs:PutLogEvents');
     this.quickSightStatement = new iam.PolicyStatement({ actions: HANDLER_ACTIONS, resources: [] });
     handlerRole.addToPrincipalPolicy(this.quickSightStatement);
+    handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: HANDLER_STACK_ACTIONS, resources: [Aws.STACK_ID] }));
     this.handlerPolicy = defaultPolicyOf(handlerRole);
 
     this.handler = new lambda.Function(this, 'Handler', {

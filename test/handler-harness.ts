@@ -6,6 +6,7 @@ import type {
 } from 'aws-lambda';
 import { handle } from '../lambda';
 import type { Outcome } from '../lambda/lifecycle';
+import { CloudFormationEndpoint } from './cfn-simulator/cloudformation-endpoint';
 import { QuickSightEmulator } from './emulator/quicksight-emulator';
 
 export const ACCOUNT = '123456789012';
@@ -73,12 +74,26 @@ export async function failureOf(event: CloudFormationCustomResourceEvent, budget
   return outcome;
 }
 
-/** Starts an emulator and points the SDK at it for the whole test file. */
+let cloudFormation: CloudFormationEndpoint | undefined;
+
+/**
+ * The local CloudFormation DescribeStacks endpoint of the test file (started by useEmulator): it
+ * answers with the live status of the simulated stacks, and for STACK_ID (the handler tests' stack,
+ * which has no simulator) with the status set by setStatus(), DELETE_IN_PROGRESS by default.
+ */
+export function cloudFormationEndpoint(): CloudFormationEndpoint {
+  if (!cloudFormation) throw new Error('cloudFormationEndpoint(): call useEmulator() in the test file first');
+  return cloudFormation;
+}
+
+/** Starts an emulator (and the CloudFormation endpoint) and points the SDK at them for the whole test file. */
 export function useEmulator(options?: Parameters<typeof QuickSightEmulator.start>[0]): () => QuickSightEmulator {
   let emulator: QuickSightEmulator | undefined;
   const saved = { ...process.env };
   beforeAll(async () => {
     emulator = await QuickSightEmulator.start(options);
+    cloudFormation = await CloudFormationEndpoint.start();
+    process.env.AWS_ENDPOINT_URL_CLOUDFORMATION = cloudFormation.endpoint;
     process.env.AWS_ENDPOINT_URL_QUICKSIGHT = emulator.endpoint;
     process.env.AWS_ACCESS_KEY_ID = 'AKIAEMULATOR';
     process.env.AWS_SECRET_ACCESS_KEY = 'emulator-secret';
@@ -86,8 +101,14 @@ export function useEmulator(options?: Parameters<typeof QuickSightEmulator.start
   });
   afterAll(async () => {
     await emulator?.stop();
+    await cloudFormation?.stop();
+    cloudFormation = undefined;
     process.env = saved;
   });
-  beforeEach(() => emulator?.reset());
+  beforeEach(() => {
+    emulator?.reset();
+    cloudFormation?.reset();
+    cloudFormation?.setStatus(STACK_ID, 'DELETE_IN_PROGRESS');
+  });
   return () => emulator!;
 }

@@ -3,6 +3,7 @@
 // deleted) and the calls that reached QuickSight.
 import { OWNER_TAG_KEY } from '../lib/model';
 import { ownerOf } from '../lambda/lifecycle';
+import { adoptedMarkerOf } from '../lambda/ownership';
 import {
   ACCOUNT, createEvent, deleteEvent, failureOf, iamUser, logLines, quickSightUser, run, STACK_ID, updateEvent, useEmulator, userArn,
 } from './handler-harness';
@@ -85,8 +86,10 @@ describe('adopt', () => {
     expect(replay.PhysicalResourceId).toBe(first.PhysicalResourceId);
     expect(replay.Data).toMatchObject({ Arn: userArn('alice'), UserName: 'alice', PrincipalId: user('alice')!.principalId, InvitationUrl: '' });
     expect(emulator().users()).toHaveLength(1);
-    // Register (409), Describe, ListTags; nothing to converge.
-    expect(calls()).toEqual({ RegisterUser: 1, DescribeUser: 1, ListTagsForResource: 1 });
+    // Register (409), Describe, ListTags; the fields match, and the marker becomes the adopted one
+    // (a replay cannot be told from a user this resource registered and then retained).
+    expect(calls()).toEqual({ RegisterUser: 1, DescribeUser: 1, ListTagsForResource: 1, TagResource: 1 });
+    expect(user('alice')!.tags[OWNER_TAG_KEY]).toBe(adoptedMarkerOf(OWNER));
   });
 
   test('a user made by hand is converged to the declared email, role, permissions, external login and tags', async () => {
@@ -97,7 +100,7 @@ describe('adopt', () => {
 
     await run(createEvent(quickSightUser('alice', { UserRole: 'READER', Tags: [{ Key: 'team', Value: 'finance' }] })));
 
-    expect(user('alice')).toMatchObject({ email: 'alice@example.com', role: 'READER', tags: { team: 'finance', [OWNER_TAG_KEY]: OWNER } });
+    expect(user('alice')).toMatchObject({ email: 'alice@example.com', role: 'READER', tags: { team: 'finance', [OWNER_TAG_KEY]: adoptedMarkerOf(OWNER) } });
     expect(user('alice')!.customPermissionsName).toBeUndefined();
     expect(calls()).toEqual({ RegisterUser: 1, DescribeUser: 1, UpdateUser: 1, ListTagsForResource: 1, UntagResource: 1, TagResource: 1 });
   });
@@ -236,25 +239,44 @@ describe('replacement', () => {
     expect(emulator().users().map((u) => u.arn)).toEqual([userArn('alice', 'finance')]);
   });
 
-  test('a new identity on the same name and ARN is replaced under the same physical id, so no cleanup Delete follows', async () => {
+  test('a new identity type on the same name is refused before any change: the user is never deregistered', async () => {
     const asQuickSight = quickSightUser('dave');
     const old = await created(asQuickSight);
+    const before = user('dave')!;
     const asIdentityCenter = { ...asQuickSight, IdentityType: 'IAM_IDENTITY_CENTER' };
 
-    const outcome = await run(updateEvent(old.PhysicalResourceId, asQuickSight, asIdentityCenter));
+    const reason = await failureOf(updateEvent(old.PhysicalResourceId, asQuickSight, asIdentityCenter));
 
-    expect(outcome.PhysicalResourceId).toBe(old.PhysicalResourceId);
-    expect(user('dave')).toMatchObject({ identityType: 'IAM_IDENTITY_CENTER', tags: { [OWNER_TAG_KEY]: OWNER } });
-    expect(calls()).toEqual({ DeleteUser: 1, RegisterUser: 1 });
+    expect(reason).toMatch(/^QuickSight user 'dave' has identity type QUICKSIGHT; this update declares identity type IAM_IDENTITY_CENTER under the same name\..*refused and the user left untouched\. To change it, deploy once without this user/);
+    expect(user('dave')).toEqual(before);
+    expect(calls()).toEqual({ DescribeUser: 1 });
   });
 
-  test('an IAM user moved to another IAM path keeps its QuickSight name: replaced in place', async () => {
+  test('the rollback of a refused identity change converges the untouched user', async () => {
+    const asQuickSight = quickSightUser('dave', { Tags: [{ Key: 'team', Value: 'a' }] });
+    const old = await created(asQuickSight);
+    const before = user('dave')!;
+    const asIdentityCenter = { ...asQuickSight, IdentityType: 'IAM_IDENTITY_CENTER', Tags: [{ Key: 'team', Value: 'b' }] };
+    await failureOf(updateEvent(old.PhysicalResourceId, asQuickSight, asIdentityCenter));
+
+    // CloudFormation rolls back: the old properties go back to the same physical id.
+    const outcome = await run(updateEvent(old.PhysicalResourceId, asIdentityCenter, asQuickSight));
+
+    expect(outcome.PhysicalResourceId).toBe(old.PhysicalResourceId);
+    expect(user('dave')).toEqual(before);
+    expect(calls().DeleteUser ?? 0).toBe(0);
+    expect(calls().RegisterUser).toBe(1);
+  });
+
+  test('an IAM user moved to another IAM path keeps its QuickSight user (IAM names are unique in an account): updated in place', async () => {
     const bob = iamUser('bob');
     const old = await created(bob);
-    const moved = { ...bob, IamArn: `arn:aws:iam::${ACCOUNT}:user/team/bob` };
+    const { principalId } = user('bob')!;
+    const moved = { ...bob, IamArn: `arn:aws:iam::${ACCOUNT}:user/team/bob`, UserRole: 'AUTHOR' };
     const outcome = await run(updateEvent(old.PhysicalResourceId, bob, moved));
     expect(outcome.PhysicalResourceId).toBe(old.PhysicalResourceId);
-    expect(user('bob')!.iamArn).toBe(`arn:aws:iam::${ACCOUNT}:user/team/bob`);
+    expect(user('bob')).toMatchObject({ principalId, role: 'AUTHOR', tags: { [OWNER_TAG_KEY]: OWNER } });
+    expect(calls()).toEqual({ RegisterUser: 1, DescribeUser: 1, UpdateUser: 1, ListTagsForResource: 1 });
   });
 
   test('two resources that swap names keep both users through the cleanup Deletes', async () => {
@@ -306,7 +328,7 @@ describe('delete', () => {
 
     await run(deleteEvent(PhysicalResourceId, quickSightUser('alice'), 'Old'));
 
-    expect(user('alice')!.tags[OWNER_TAG_KEY]).toBe(ownerOf(STACK_ID, 'New'));
+    expect(user('alice')!.tags[OWNER_TAG_KEY]).toBe(adoptedMarkerOf(ownerOf(STACK_ID, 'New')));
     expect(calls()).toEqual({ ListTagsForResource: 1 });
   });
 

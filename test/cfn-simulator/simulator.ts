@@ -28,6 +28,7 @@ import { randomUUID } from 'node:crypto';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { handle, type HandlerOptions } from '../../lambda';
 import { ownerOf } from '../../lambda/lifecycle';
+import { registerSimulatedStack } from './cloudformation-endpoint';
 import { referencedResources, resolveValue, stringifyScalars, type PseudoParameters, type ResolveContext } from './intrinsics';
 
 export const CUSTOM_RESOURCE_TYPE = 'Custom::QuickSightUser';
@@ -44,6 +45,17 @@ export type StackStatus =
   | 'UPDATE_ROLLBACK_COMPLETE' | 'UPDATE_ROLLBACK_FAILED' | 'DELETE_COMPLETE' | 'DELETE_FAILED';
 
 export type Phase = 'CREATE' | 'ROLLBACK' | 'UPDATE' | 'UPDATE_CLEANUP' | 'UPDATE_ROLLBACK' | 'UPDATE_ROLLBACK_CLEANUP' | 'DELETE';
+
+/** The stack status CloudFormation reports (DescribeStacks) while it sends the events of a phase. */
+export const PHASE_STATUS: Record<Phase, string> = {
+  CREATE: 'CREATE_IN_PROGRESS',
+  ROLLBACK: 'ROLLBACK_IN_PROGRESS',
+  UPDATE: 'UPDATE_IN_PROGRESS',
+  UPDATE_CLEANUP: 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS',
+  UPDATE_ROLLBACK: 'UPDATE_ROLLBACK_IN_PROGRESS',
+  UPDATE_ROLLBACK_CLEANUP: 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS',
+  DELETE: 'DELETE_IN_PROGRESS',
+};
 
 export interface TemplateResource {
   readonly Type: string;
@@ -164,6 +176,7 @@ export class CloudFormationSimulator {
   private pendingRollback?: PendingRollback;
   private operationCount = 0;
   private stackCount = 0;
+  private currentPhase?: Phase;
 
   constructor(private readonly options: SimulatorOptions = {}) {
     this.stackName = options.stackName ?? 'QuickSightUsers';
@@ -175,6 +188,13 @@ export class CloudFormationSimulator {
       stackName: this.stackName,
       urlSuffix: 'amazonaws.com',
     };
+    // The handler asks CloudFormation for the stack's status (AWS_ENDPOINT_URL_CLOUDFORMATION).
+    registerSimulatedStack(this);
+  }
+
+  /** The status DescribeStacks reports now: the phase's *_IN_PROGRESS status while an operation sends events. */
+  public get liveStatus(): string {
+    return this.currentPhase ? PHASE_STATUS[this.currentPhase] : this.currentStatus;
   }
 
   public get status(): StackStatus {
@@ -465,6 +485,7 @@ export class CloudFormationSimulator {
       ...(extra.oldProperties !== undefined ? { OldResourceProperties: extra.oldProperties } : {}),
     })) as CloudFormationCustomResourceEvent;
 
+    this.currentPhase = phase;
     const started = performance.now();
     const base = { operation: this.operationCount, phase, requestType, logicalId, physicalId: extra.physicalId, resourceProperties: properties, oldResourceProperties: extra.oldProperties };
     if (requestType === 'Delete' && extra.physicalId === CREATE_FAILED_MARKER) {
@@ -611,6 +632,7 @@ export class CloudFormationSimulator {
 
   private finish(status: StackStatus, failure?: string): OperationResult {
     this.currentStatus = status;
+    this.currentPhase = undefined;
     return { status, events: [], failure };
   }
 

@@ -76,7 +76,9 @@ export interface QuickSightUserProps {
   readonly namespace?: string;
 
   /**
-   * The AWS account that holds the QuickSight account. A change registers a new user.
+   * The AWS account that holds the QuickSight account. It must be the stack's account: the
+   * handler calls QuickSight with its role in the stack's account, and QuickSight refuses calls
+   * about another account (refused at synth where both are known, at deploy time otherwise).
    * @default - the stack's account
    */
   readonly awsAccountId?: string;
@@ -262,6 +264,12 @@ export class QuickSightUser extends QuickSightUserBase implements ITaggable {
       Tags: tagList(props.tags),
     };
     this.throwIfInvalid(spec);
+    if (props.awsAccountId !== undefined && !Token.isUnresolved(props.awsAccountId) && !Token.isUnresolved(stack.account) && props.awsAccountId !== stack.account) {
+      // The handler runs with its role in the stack's account, and QuickSight refuses calls about
+      // another account (AccessDeniedException). Where either account is a token, the handler
+      // refuses it at deploy time instead.
+      throw new Error(`QuickSightUser ${this.node.path}: awsAccountId '${props.awsAccountId}' is not the account of stack ${stack.stackName} ('${stack.account}'): QuickSight only accepts user calls from the account that holds the QuickSight account, so declare this user in a stack of account ${props.awsAccountId} (or leave awsAccountId unset)`);
+    }
     // Tags added with Tags.of() arrive after construction (an aspect): they are checked at synth.
     this.node.addValidation({ validate: () => this.describeIssues(validateTags(tagList(this.tags.tagValues()), { isUnresolved })) });
     registerDuplicateCheck(this);

@@ -40,7 +40,7 @@ describe('properties', () => {
       email: 'carol@example.com',
       role: UserRole.AUTHOR_PRO,
       namespace: 'finance',
-      awsAccountId: '210987654321',
+      awsAccountId: ACCOUNT,
       identityRegion: 'eu-west-1',
       customPermissionsName: 'NoExports',
       externalLoginFederationProviderType: ExternalLoginFederationProviderType.CUSTOM_OIDC,
@@ -51,7 +51,7 @@ describe('properties', () => {
     });
     // THEN
     Template.fromStack(stack).hasResourceProperties('Custom::QuickSightUser', {
-      AwsAccountId: '210987654321',
+      AwsAccountId: ACCOUNT,
       Namespace: 'finance',
       IdentityRegion: 'eu-west-1',
       Email: 'carol@example.com',
@@ -148,15 +148,24 @@ describe('provider', () => {
     new QuickSightUser(stack, 'A', alice);
     new QuickSightUser(stack, 'B', { ...alice, userName: 'b', namespace: 'finance' });
     new QuickSightUser(stack, 'C', { ...alice, userName: 'c', namespace: 'finance' });
-    new QuickSightUser(stack, 'D', { ...alice, userName: 'd', identityRegion: 'eu-west-1', awsAccountId: '210987654321' });
+    new QuickSightUser(stack, 'D', { ...alice, userName: 'd', identityRegion: 'eu-west-1' });
     const [statement] = quickSightStatements(Template.fromStack(stack));
     expect(statement.Action).toEqual(HANDLER_ACTIONS);
     const resources = statement.Resource.map((r: any) => r['Fn::Join'][1].slice(2).join(''));
     expect(resources).toEqual([
       ':quicksight:us-east-1:123456789012:user/default/*',
       ':quicksight:us-east-1:123456789012:user/finance/*',
-      ':quicksight:eu-west-1:210987654321:user/default/*',
+      ':quicksight:eu-west-1:123456789012:user/default/*',
     ]);
+  });
+
+  test('the handler may read its own stack\'s status, and no other stack\'s', () => {
+    const stack = newStack();
+    new QuickSightUser(stack, 'A', alice);
+    const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
+    const statements = Object.values(policies).flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+      .filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('cloudformation:')));
+    expect(statements).toEqual([{ Action: 'cloudformation:DescribeStacks', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } }]);
   });
 
   test('no statement grants an action or a QuickSight resource "*", and no role has an AWS managed policy', () => {
@@ -257,6 +266,18 @@ describe('imports', () => {
 });
 
 describe('validation at synth time', () => {
+  test('another account than the stack\'s is refused at synth, naming both', () => {
+    const stack = newStack();
+    expect(() => new QuickSightUser(stack, 'A', { ...alice, awsAccountId: '210987654321' })).toThrow(
+      "QuickSightUser TestStack/A: awsAccountId '210987654321' is not the account of stack TestStack ('123456789012'): QuickSight only accepts user calls from the account that holds the QuickSight account");
+  });
+
+  test('in an env-agnostic stack the account is only known at deploy time: the handler checks it then', () => {
+    const stack = newStack({});
+    new QuickSightUser(stack, 'A', { ...alice, awsAccountId: '210987654321' });
+    Template.fromStack(stack).hasResourceProperties('Custom::QuickSightUser', { AwsAccountId: '210987654321' });
+  });
+
   const iamUser: QuickSightUserProps = { identityType: IdentityType.IAM, iamArn: 'arn:aws:iam::123456789012:user/bob', email: 'bob@example.com', role: UserRole.READER };
   const role: QuickSightUserProps = { ...iamUser, iamArn: 'arn:aws:iam::123456789012:role/Analysts' };
 

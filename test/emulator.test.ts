@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
+  DescribeAccountSubscriptionCommand,
   DeleteUserByPrincipalIdCommand,
   DeleteUserCommand,
   DescribeUserCommand,
@@ -22,7 +23,11 @@ import {
   type UpdateUserCommandInput,
   paginateListUsers,
 } from '@aws-sdk/client-quicksight';
-import { QuickSightEmulator } from './emulator/quicksight-emulator';
+import { ERROR_STATUS, IDENTITY_CENTER_REFUSAL, QuickSightEmulator, type EmulatorOptions } from './emulator/quicksight-emulator';
+import { parseArgs } from './emulator/main';
+import { ROUTES } from './emulator/operations';
+import { MAX_RESULTS, SHAPES, TAG_LIST } from './emulator/validation';
+import { memberShape, quickSightModel, readRequest, shapeOf } from './judges/quicksight-model';
 
 const ACCOUNT = '123456789012';
 const NS = 'default';
@@ -91,10 +96,20 @@ const update = (overrides: Partial<UpdateUserCommandInput> = {}): UpdateUserComm
 });
 const tags = (n: number, prefix = 'k') => Array.from({ length: n }, (_, i) => ({ Key: `${prefix}${i}`, Value: `v${i}` }));
 
+/** Runs `body` against another emulator (another account, method or policy), with a client pointed at it. */
+async function withEmulator(options: EmulatorOptions, body: (other: QuickSightEmulator, qs: QuickSightClient) => Promise<void>): Promise<void> {
+  const other = await QuickSightEmulator.start(options);
+  try {
+    await body(other, client({ endpoint: other.endpoint, region: other.identityRegion }));
+  } finally {
+    await other.stop();
+  }
+}
+
 /** A raw HTTP exchange with the emulator, for what the SDK cannot send. */
-function raw(method: string, path: string, headers: Record<string, string> = {}, body?: string) {
+function raw(method: string, path: string, headers: Record<string, string> = {}, body?: string, endpoint = emulator.endpoint) {
   return new Promise<{ status: number; headers: Record<string, unknown>; body: any }>((resolve, reject) => {
-    const req = httpRequest(`${emulator.endpoint}${path}`, { method, headers }, (res) => {
+    const req = httpRequest(`${endpoint}${path}`, { method, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk) => (text += chunk));
@@ -144,11 +159,14 @@ describe('RegisterUser', () => {
     expect(out.User?.UserName).toBe('Analyst');
   });
 
-  test('an IAM Identity Center user: active, no invitation URL', async () => {
-    const out = await client().send(new RegisterUserCommand(quicksightUser({ IdentityType: 'IAM_IDENTITY_CENTER', UserName: 'dana@corp' })));
-    expect(out.$metadata.httpStatusCode).toBe(201);
-    expect(out.UserInvitationUrl).toBeUndefined();
-    expect(out.User).toMatchObject({ UserName: 'dana@corp', IdentityType: 'IAM_IDENTITY_CENTER', Active: true });
+  test('an IAM Identity Center user, in an account that authenticates with IAM Identity Center: active, no invitation URL', async () => {
+    await withEmulator({ authenticationMethod: 'IAM_IDENTITY_CENTER' }, async (sso, qs) => {
+      const out = await qs.send(new RegisterUserCommand(quicksightUser({ IdentityType: 'IAM_IDENTITY_CENTER', UserName: 'dana@corp' })));
+      expect(out.$metadata.httpStatusCode).toBe(201);
+      expect(out.UserInvitationUrl).toBeUndefined();
+      expect(out.User).toMatchObject({ UserName: 'dana@corp', IdentityType: 'IAM_IDENTITY_CENTER', Active: true });
+      expect(sso.users()).toHaveLength(1);
+    });
   });
 
   test('external logins: COGNITO gets the Cognito URL, CUSTOM_OIDC keeps its URL', async () => {
@@ -260,7 +278,7 @@ describe('validation: InvalidParameterValueException 400 naming the field and th
     ['IamArn that is no IAM user or role', registerIam({ IamArn: `arn:aws:iam::${ACCOUNT}:group/admins` }), /IamArn 'arn:aws:iam::123456789012:group\/admins'/],
     ['SessionName with an IAM user', registerIam({ IamArn: `arn:aws:iam::${ACCOUNT}:user/carol` }), /SessionName 'bob' is only accepted with the ARN of an IAM role/],
     ['QUICKSIGHT with IamArn', register({ IamArn: ROLE_ARN }), /not applicable to this identity type: Iam Arn$/],
-    ['IAM_IDENTITY_CENTER with SessionName', register({ IdentityType: 'IAM_IDENTITY_CENTER', SessionName: 'bob' }), /not applicable to this identity type: Session Name$/],
+    ['QUICKSIGHT with SessionName', register({ SessionName: 'bob' }), /not applicable to this identity type: Session Name$/],
     ['QUICKSIGHT without UserName', register({ UserName: undefined }), /UserName is required for identity type QUICKSIGHT/],
     ['ExternalLoginFederationProviderType value', register({ ExternalLoginFederationProviderType: 'SAML' }), /ExternalLoginFederationProviderType 'SAML'/],
     ['ExternalLoginFederationProviderType NONE only on UpdateUser', register({ ExternalLoginFederationProviderType: 'NONE' }), /ExternalLoginFederationProviderType 'NONE'/],
@@ -373,7 +391,6 @@ describe('ListUsers', () => {
     for (let i = 0; i < 250; i++) {
       emulator.putUser({ accountId: ACCOUNT, userName: `user${String(i).padStart(3, '0')}`, email: `u${i}@example.com`, role: 'READER', identityType: 'QUICKSIGHT' });
     }
-    emulator.putUser({ accountId: '210987654321', userName: 'elsewhere', email: 'e@example.com', role: 'READER', identityType: 'QUICKSIGHT' });
   });
 
   test('250 users in pages of MaxResults 100', async () => {
@@ -389,7 +406,6 @@ describe('ListUsers', () => {
     } while (NextToken);
     expect(pages).toEqual([100, 100, 50]);
     expect(new Set(names).size).toBe(250);
-    expect(names).not.toContain('elsewhere');
   });
 
   test('the default page is 100 users (the SDK paginator)', async () => {
@@ -451,10 +467,6 @@ describe('namespaces', () => {
     await expectServiceError(client().send(new DescribeUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'alice' })), 'ResourceNotFoundException', 404);
   });
 
-  test('a namespace belongs to one account', async () => {
-    emulator.addNamespace(ACCOUNT, 'sales');
-    await expectServiceError(client().send(new ListUsersCommand({ AwsAccountId: '210987654321', Namespace: 'sales' })), 'ResourceNotFoundException', 404);
-  });
 });
 
 describe('UpdateUser', () => {
@@ -503,20 +515,13 @@ describe('deleting users', () => {
     expect(emulator.calls[0]).toMatchObject({ operation: 'DeleteUserByPrincipalId', status: 200, userName: 'Analyst/bob' });
   });
 
-  test('IAM Identity Center users cannot be deleted, unless the emulator allows it', async () => {
-    emulator.putUser({ accountId: ACCOUNT, userName: 'dana', email: 'd@b', role: 'READER', identityType: 'IAM_IDENTITY_CENTER' });
-    await expectServiceError(client().send(new DeleteUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'dana' })),
-      'InvalidParameterValueException', 400, 'Operation is disabled for identities managed by IAM Identity Center');
-    expect(emulator.getUser(ACCOUNT, NS, 'dana')).toBeDefined();
-
-    const lenient = await QuickSightEmulator.start({ identityCenterUsersDeletable: true });
-    try {
-      lenient.putUser({ accountId: ACCOUNT, userName: 'dana', email: 'd@b', role: 'READER', identityType: 'IAM_IDENTITY_CENTER' });
-      await client({ endpoint: lenient.endpoint }).send(new DeleteUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'dana' }));
-      expect(lenient.users()).toEqual([]);
-    } finally {
-      await lenient.stop();
-    }
+  test('a user whose identity is gone (N/A) is only reached by its principal id', async () => {
+    const bob = emulator.putUser({ accountId: ACCOUNT, userName: 'bob', email: 'b@example.com', role: 'READER', identityType: 'IAM', iamArn: `arn:aws:iam::${ACCOUNT}:user/bob` });
+    emulator.orphanUser(ACCOUNT, NS, 'bob');
+    await expectServiceError(client().send(new DeleteUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'bob' })), 'ResourceNotFoundException', 404);
+    await client().send(new DeleteUserByPrincipalIdCommand({ AwsAccountId: ACCOUNT, Namespace: NS, PrincipalId: bob.principalId }));
+    expect(emulator.users()).toEqual([]);
+    expect(emulator.calls.at(-1)).toMatchObject({ operation: 'DeleteUserByPrincipalId', status: 200, userName: 'N/A' });
   });
 });
 
@@ -654,7 +659,358 @@ describe('faults', () => {
   });
 });
 
+describe('another account: QuickSight only answers for the caller\'s own account', () => {
+  const OTHER = '210987654321';
+  const otherArn = `arn:aws:quicksight:us-east-1:${OTHER}:user/default/alice`;
+  const calls: Array<[string, (qs: QuickSightClient) => Promise<unknown>, string]> = [
+    ['RegisterUser', (qs) => qs.send(new RegisterUserCommand(quicksightUser({ AwsAccountId: OTHER }))), otherArn],
+    ['DescribeUser', (qs) => qs.send(new DescribeUserCommand({ AwsAccountId: OTHER, Namespace: NS, UserName: 'alice' })), otherArn],
+    ['UpdateUser', (qs) => qs.send(new UpdateUserCommand(update({ AwsAccountId: OTHER }))), otherArn],
+    ['DeleteUser', (qs) => qs.send(new DeleteUserCommand({ AwsAccountId: OTHER, Namespace: NS, UserName: 'alice' })), otherArn],
+    ['DeleteUserByPrincipalId', (qs) => qs.send(new DeleteUserByPrincipalIdCommand({ AwsAccountId: OTHER, Namespace: NS, PrincipalId: 'p' })), `arn:aws:quicksight:us-east-1:${OTHER}:user/default/*`],
+    ['ListUsers', (qs) => qs.send(new ListUsersCommand({ AwsAccountId: OTHER, Namespace: NS })), `arn:aws:quicksight:us-east-1:${OTHER}:user/default/*`],
+    ['TagResource', (qs) => qs.send(new TagResourceCommand({ ResourceArn: otherArn, Tags: tags(1) })), otherArn],
+    ['UntagResource', (qs) => qs.send(new UntagResourceCommand({ ResourceArn: otherArn, TagKeys: ['k'] })), otherArn],
+    ['ListTagsForResource', (qs) => qs.send(new ListTagsForResourceCommand({ ResourceArn: otherArn })), otherArn],
+    ['DescribeAccountSubscription', (qs) => qs.send(new DescribeAccountSubscriptionCommand({ AwsAccountId: OTHER })), '*'],
+  ];
+
+  test.each(calls)('%s: AccessDeniedException 403 in IAM\'s words, nothing changes', async (operation, call, resource) => {
+    emulator.putUser({ accountId: ACCOUNT, userName: 'alice', email: 'alice@example.com', role: 'READER', identityType: 'QUICKSIGHT' });
+    const before = emulator.users();
+    await expectServiceError(call(client()), 'AccessDeniedException', 403,
+      `User: ${emulator.callerArn} is not authorized to perform: quicksight:${operation} on resource: ${resource} because no resource-based policy allows the quicksight:${operation} action`);
+    expect(emulator.users()).toEqual(before);
+    expect(emulator.calls.at(-1)).toMatchObject({ operation, status: 403, authorization: { action: `quicksight:${operation}` } });
+  });
+
+  test('an emulator of another account answers for that account, and refuses the default one', async () => {
+    await withEmulator({ accountId: OTHER }, async (other, qs) => {
+      expect(other.accountId).toBe(OTHER);
+      const out = await qs.send(new RegisterUserCommand(quicksightUser({ AwsAccountId: OTHER })));
+      expect(out.User?.Arn).toBe(otherArn);
+      await expectServiceError(qs.send(new DescribeUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'alice' })), 'AccessDeniedException', 403,
+        /is not authorized to perform: quicksight:DescribeUser on resource: arn:aws:quicksight:us-east-1:123456789012:user\/default\/alice because no resource-based policy/);
+    });
+  });
+
+  test('putUser refuses users of another account: the emulator is one account', () => {
+    expect(() => emulator.putUser({ accountId: OTHER, userName: 'x', email: 'x@example.com', role: 'READER', identityType: 'QUICKSIGHT' }))
+      .toThrow(/QuickSight account 123456789012; it holds no users of account 210987654321/);
+  });
+});
+
+describe('the account\'s authentication method', () => {
+  const register = (qs: QuickSightClient, input: Partial<RegisterUserCommandInput>) => qs.send(new RegisterUserCommand(quicksightUser(input)));
+
+  test('IAM_AND_QUICKSIGHT (the default) registers IAM and QUICKSIGHT users, and refuses IAM_IDENTITY_CENTER ones', async () => {
+    expect(emulator.account.authenticationMethod).toBe('IAM_AND_QUICKSIGHT');
+    await register(client(), {});
+    await client().send(new RegisterUserCommand(iamRoleUser()));
+    await expectServiceError(register(client(), { IdentityType: 'IAM_IDENTITY_CENTER', UserName: 'dana' }), 'InvalidParameterValueException', 400,
+      'IdentityType IAM_IDENTITY_CENTER is not available: this QuickSight account authenticates with IAM_AND_QUICKSIGHT, whose users are IAM or QUICKSIGHT');
+    expect(emulator.users().map((u) => u.identityType).sort()).toEqual(['IAM', 'QUICKSIGHT']);
+    expect(() => emulator.putUser({ accountId: ACCOUNT, userName: 'dana', email: 'd@example.com', role: 'READER', identityType: 'IAM_IDENTITY_CENTER' }))
+      .toThrow(/authenticates with IAM_AND_QUICKSIGHT: it holds no IAM_IDENTITY_CENTER users/);
+  });
+
+  test('the refusal of another identity type can be any answer the record leaves open', async () => {
+    await withEmulator({ identityTypeRefusal: { type: 'AccessDeniedException', message: 'Not supported for this account' } }, async (other, qs) => {
+      await expectServiceError(register(qs, { IdentityType: 'IAM_IDENTITY_CENTER', UserName: 'dana' }), 'AccessDeniedException', 401, 'Not supported for this account');
+      expect(other.users()).toEqual([]);
+    });
+  });
+
+  test('IAM_ONLY refuses QUICKSIGHT users', async () => {
+    await withEmulator({ authenticationMethod: 'IAM_ONLY' }, async (other, qs) => {
+      await expectServiceError(register(qs, {}), 'InvalidParameterValueException', 400, /IdentityType QUICKSIGHT is not available: .* IAM_ONLY, whose users are IAM$/);
+      await qs.send(new RegisterUserCommand(iamRoleUser()));
+      expect(other.users().map((u) => u.userName)).toEqual(['Analyst/bob']);
+    });
+  });
+
+  describe('IAM_IDENTITY_CENTER', () => {
+    const sso = { authenticationMethod: 'IAM_IDENTITY_CENTER' } as const;
+    const dana = { accountId: ACCOUNT, userName: 'dana', email: 'd@example.com', role: 'READER', identityType: 'IAM_IDENTITY_CENTER' } as const;
+
+    test.each([
+      ['QUICKSIGHT', {}],
+      ['IAM', { IdentityType: 'IAM', UserName: undefined, IamArn: ROLE_ARN, SessionName: 'bob' }],
+    ] as Array<[string, Partial<RegisterUserCommandInput>]>)('RegisterUser of a %s user: AccessDeniedException 401 "Operation is disabled for identities managed by IAM Identity Center"', async (_type, input) => {
+      await withEmulator(sso, async (other, qs) => {
+        await expectServiceError(register(qs, input), 'AccessDeniedException', 401, 'Operation is disabled for identities managed by IAM Identity Center');
+        expect(other.users()).toEqual([]);
+      });
+    });
+
+    test('DeleteUser and DeleteUserByPrincipalId are refused the same way, and the user stays', async () => {
+      await withEmulator(sso, async (other, qs) => {
+        const { principalId } = other.putUser(dana);
+        await expectServiceError(qs.send(new DeleteUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'dana' })), 'AccessDeniedException', 401, IDENTITY_CENTER_REFUSAL.message);
+        await expectServiceError(qs.send(new DeleteUserByPrincipalIdCommand({ AwsAccountId: ACCOUNT, Namespace: NS, PrincipalId: principalId })), 'AccessDeniedException', 401, IDENTITY_CENTER_REFUSAL.message);
+        expect(other.getUser(ACCOUNT, NS, 'dana')).toBeDefined();
+        // A missing user is still not found first.
+        await expectServiceError(qs.send(new DeleteUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'nobody' })), 'ResourceNotFoundException', 404);
+      });
+    });
+
+    test('UpdateUser, the tag calls and the reads are accepted (by default)', async () => {
+      await withEmulator(sso, async (other, qs) => {
+        const { arn } = other.putUser(dana);
+        await qs.send(new UpdateUserCommand(update({ UserName: 'dana', Email: 'd2@example.com', Role: 'AUTHOR' })));
+        await qs.send(new TagResourceCommand({ ResourceArn: arn, Tags: tags(1) }));
+        expect((await qs.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags).toEqual(tags(1));
+        expect((await qs.send(new DescribeUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'dana' }))).User).toMatchObject({ Email: 'd2@example.com', Role: 'AUTHOR' });
+        expect((await qs.send(new ListUsersCommand({ AwsAccountId: ACCOUNT, Namespace: NS }))).UserList).toHaveLength(1);
+      });
+    });
+
+    test('each point the record leaves open can be answered the other way', async () => {
+      const refusal = { type: 'InvalidParameterValueException', message: 'Identity Center users are managed in IAM Identity Center' } as const;
+      await withEmulator({ ...sso, identityCenter: { registerUser: 'refuse', updateUser: 'refuse', deleteUser: 'accept', refusal } }, async (other, qs) => {
+        await expectServiceError(register(qs, { IdentityType: 'IAM_IDENTITY_CENTER', UserName: 'erin' }), 'InvalidParameterValueException', 400, refusal.message);
+        other.putUser(dana);
+        await expectServiceError(qs.send(new UpdateUserCommand(update({ UserName: 'dana' }))), 'InvalidParameterValueException', 400, refusal.message);
+        await qs.send(new DeleteUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'dana' }));
+        expect(other.users()).toEqual([]);
+      });
+    });
+
+    test('putUser refuses QUICKSIGHT and IAM users there', async () => {
+      await withEmulator(sso, async (other) => {
+        expect(() => other.putUser({ ...dana, identityType: 'QUICKSIGHT' })).toThrow(/IAM_IDENTITY_CENTER: it holds no QUICKSIGHT users/);
+      });
+    });
+  });
+});
+
+describe('DescribeAccountSubscription: how the account authenticates', () => {
+  test('AccountInfo has the model\'s members; AuthenticationType names the method', async () => {
+    const out = await client().send(new DescribeAccountSubscriptionCommand({ AwsAccountId: ACCOUNT }));
+    expect(out.$metadata.httpStatusCode).toBe(200);
+    expect(out.Status).toBe(200);
+    expect(out.AccountInfo).toMatchObject({ AuthenticationType: 'IAM_AND_QUICKSIGHT', Edition: 'ENTERPRISE', AccountSubscriptionStatus: 'ACCOUNT_CREATED' });
+    expect(out.AccountInfo).not.toHaveProperty('IAMIdentityCenterInstanceArn');
+    expect(Object.keys(out.AccountInfo!).every((k) => k in shapeOf('AccountInfo').members!)).toBe(true);
+  });
+
+  test('an IAM Identity Center account, and any other AuthenticationType value a reader must cope with', async () => {
+    await withEmulator({ authenticationMethod: 'IAM_IDENTITY_CENTER' }, async (_other, qs) => {
+      const out = await qs.send(new DescribeAccountSubscriptionCommand({ AwsAccountId: ACCOUNT }));
+      expect(out.AccountInfo).toMatchObject({ AuthenticationType: 'IAM_IDENTITY_CENTER', IAMIdentityCenterInstanceArn: expect.stringMatching(/^arn:aws:sso:::instance\//) });
+    });
+    await withEmulator({ authenticationType: 'IDENTITY_POOL' }, async (_other, qs) => {
+      expect((await qs.send(new DescribeAccountSubscriptionCommand({ AwsAccountId: ACCOUNT }))).AccountInfo?.AuthenticationType).toBe('IDENTITY_POOL');
+    });
+  });
+
+  test('only in the identity region, like the user calls', async () => {
+    await expectServiceError(client({ region: 'eu-west-1' }).send(new DescribeAccountSubscriptionCommand({ AwsAccountId: ACCOUNT })), 'AccessDeniedException', 401, /identity region is us-east-1/);
+  });
+});
+
+describe('ListUsers rows whose identity is gone: UserName and Arn N/A', () => {
+  test('listed with N/A, PrincipalId intact; the name reaches nothing and can be registered again', async () => {
+    emulator.putUser({ accountId: ACCOUNT, userName: 'alice', email: 'a@example.com', role: 'READER', identityType: 'QUICKSIGHT' });
+    const bob = emulator.putUser({ accountId: ACCOUNT, userName: 'bob', email: 'b@example.com', role: 'AUTHOR', identityType: 'IAM', iamArn: `arn:aws:iam::${ACCOUNT}:user/bob` });
+    const orphan = emulator.orphanUser(ACCOUNT, NS, 'bob');
+    expect(orphan).toMatchObject({ orphaned: true, principalId: bob.principalId });
+
+    const { UserList } = await client().send(new ListUsersCommand({ AwsAccountId: ACCOUNT, Namespace: NS }));
+    expect(UserList).toEqual([
+      expect.objectContaining({ UserName: 'N/A', Arn: 'N/A', PrincipalId: bob.principalId, Email: 'b@example.com', Role: 'AUTHOR', IdentityType: 'IAM' }),
+      expect.objectContaining({ UserName: 'alice', Arn: `arn:aws:quicksight:us-east-1:${ACCOUNT}:user/default/alice` }),
+    ]);
+    await expectServiceError(client().send(new DescribeUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'bob' })), 'ResourceNotFoundException', 404);
+    await expectServiceError(client().send(new ListTagsForResourceCommand({ ResourceArn: bob.arn })), 'ResourceNotFoundException', 404);
+    await expectServiceError(client().send(new DescribeUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'N/A' })), 'ResourceNotFoundException', 404);
+
+    // The IAM user comes back under the same name: a new QuickSight user, next to the N/A row.
+    const again = await client().send(new RegisterUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, IdentityType: 'IAM', IamArn: `arn:aws:iam::${ACCOUNT}:user/bob`, Email: 'b@example.com', UserRole: 'READER' }));
+    expect(again.User?.PrincipalId).not.toBe(bob.principalId);
+    expect(emulator.users().map((u) => [u.userName, !!u.orphaned])).toEqual([['alice', false], ['bob', true], ['bob', false]]);
+  });
+
+  test('pages stay whole with several N/A rows', async () => {
+    for (const name of ['a', 'b', 'c', 'd']) {
+      emulator.putUser({ accountId: ACCOUNT, userName: name, email: `${name}@example.com`, role: 'READER', identityType: 'IAM', iamArn: `arn:aws:iam::${ACCOUNT}:user/${name}` });
+    }
+    for (const name of ['a', 'c', 'd']) emulator.orphanUser(ACCOUNT, NS, name);
+    const seen: string[] = [];
+    for await (const page of paginateListUsers({ client: client(), pageSize: 1 }, { AwsAccountId: ACCOUNT, Namespace: NS })) {
+      seen.push(...page.UserList!.map((u) => `${u.UserName}:${u.PrincipalId}`));
+    }
+    expect(seen).toHaveLength(4);
+    expect(new Set(seen).size).toBe(4);
+    expect(seen.filter((s) => s.startsWith('N/A:'))).toHaveLength(3);
+  });
+
+  test('orphanUser of a missing user is a mistake in the test', () => {
+    expect(() => emulator.orphanUser(ACCOUNT, NS, 'nobody')).toThrow(/no user 'nobody'/);
+  });
+});
+
+describe('IAM: a policy the emulator enforces', () => {
+  const userArn = (name: string) => `arn:aws:quicksight:us-east-1:${ACCOUNT}:user/default/${name}`;
+  const describeUser = (qs: QuickSightClient, name = 'alice') => qs.send(new DescribeUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: name }));
+  const seedAlice = (e: QuickSightEmulator) => e.putUser({ accountId: ACCOUNT, userName: 'alice', email: 'a@example.com', role: 'READER', identityType: 'QUICKSIGHT' });
+
+  test('allowed: the action on the resource; anything else: AccessDeniedException 403 naming the action and resource', async () => {
+    const policy = [{ Effect: 'Allow', Action: ['quicksight:DescribeUser'], Resource: [`arn:aws:quicksight:us-east-1:${ACCOUNT}:user/default/*`] }];
+    await withEmulator({ policy }, async (other, qs) => {
+      seedAlice(other);
+      await expect(describeUser(qs)).resolves.toBeDefined();
+      await expectServiceError(qs.send(new DeleteUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'alice' })), 'AccessDeniedException', 403,
+        `User: ${other.callerArn} is not authorized to perform: quicksight:DeleteUser on resource: ${userArn('alice')} because no identity-based policy allows the quicksight:DeleteUser action`);
+      other.addNamespace(ACCOUNT, 'sales');
+      await expectServiceError(qs.send(new DescribeUserCommand({ AwsAccountId: ACCOUNT, Namespace: 'sales', UserName: 'alice' })), 'AccessDeniedException', 403, /on resource: arn:aws:quicksight:us-east-1:123456789012:user\/sales\/alice/);
+      expect(other.getUser(ACCOUNT, NS, 'alice')).toBeDefined();
+    });
+  });
+
+  test('wildcards: * and ? in actions (any case) and resources; an explicit Deny wins; NotAction and NotResource', async () => {
+    const policy = {
+      Statement: [
+        { Effect: 'Allow', Action: 'QuickSight:*User', Resource: 'arn:aws:quicksight:*:123456789012:user/default/a????' },
+        { Effect: 'Deny', Action: 'quicksight:DeleteUser', Resource: '*' },
+        { Effect: 'Allow', NotAction: 'quicksight:DeleteUser', Resource: 'arn:aws:quicksight:us-east-1:123456789012:user/default/bob' },
+        { Effect: 'Allow', Action: 'quicksight:ListTagsForResource', NotResource: 'arn:aws:quicksight:us-east-1:123456789012:user/default/carol' },
+      ],
+    };
+    await withEmulator({ policy }, async (other, qs) => {
+      for (const name of ['alice', 'alex', 'bob', 'carol']) other.putUser({ accountId: ACCOUNT, userName: name, email: `${name}@example.com`, role: 'READER', identityType: 'QUICKSIGHT' });
+      await expect(describeUser(qs, 'alice')).resolves.toBeDefined();
+      await expectServiceError(describeUser(qs, 'alex'), 'AccessDeniedException', 403, /because no identity-based policy allows/);
+      await expectServiceError(qs.send(new DeleteUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'alice' })), 'AccessDeniedException', 403,
+        /quicksight:DeleteUser on resource: .*user\/default\/alice with an explicit deny in an identity-based policy$/);
+      await expect(describeUser(qs, 'bob')).resolves.toBeDefined();
+      await expect(qs.send(new ListTagsForResourceCommand({ ResourceArn: userArn('bob') }))).resolves.toBeDefined();
+      await expectServiceError(qs.send(new ListTagsForResourceCommand({ ResourceArn: userArn('carol') })), 'AccessDeniedException', 403, /ListTagsForResource on resource: .*carol/);
+    });
+  });
+
+  test('the resource of RegisterUser is the user it would create; of ListUsers, user/<namespace>/*', async () => {
+    const policy = [
+      { Effect: 'Allow', Action: 'quicksight:RegisterUser', Resource: `arn:aws:quicksight:us-east-1:${ACCOUNT}:user/default/Analyst/*` },
+      { Effect: 'Allow', Action: 'quicksight:ListUsers', Resource: `arn:aws:quicksight:us-east-1:${ACCOUNT}:user/default/*` },
+    ];
+    await withEmulator({ policy }, async (other, qs) => {
+      await qs.send(new RegisterUserCommand(iamRoleUser()));
+      await expectServiceError(qs.send(new RegisterUserCommand(quicksightUser())), 'AccessDeniedException', 403, /quicksight:RegisterUser on resource: .*user\/default\/alice /);
+      expect((await qs.send(new ListUsersCommand({ AwsAccountId: ACCOUNT, Namespace: NS }))).UserList).toHaveLength(1);
+      expect(other.calls.map((c) => c.authorization?.resource)).toEqual([userArn('Analyst/bob'), userArn('alice'), userArn('*')]);
+    });
+  });
+
+  test('IAM is asked before the identity region; the policy survives reset() and can be changed', async () => {
+    await withEmulator({ policy: [] }, async (other, qs) => {
+      seedAlice(other);
+      await expectServiceError(describeUser(client({ endpoint: other.endpoint, region: 'eu-west-1' })), 'AccessDeniedException', 403, /user\/default\/alice because/);
+      other.reset();
+      seedAlice(other);
+      await expectServiceError(describeUser(qs), 'AccessDeniedException', 403);
+      other.setPolicy(undefined);
+      await expect(describeUser(qs)).resolves.toBeDefined();
+    });
+  });
+
+  test('a policy the emulator cannot evaluate faithfully is refused up front', async () => {
+    await expect(QuickSightEmulator.start({ policy: [{ Effect: 'Allow', Action: 'quicksight:*', Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'us-east-1' } } }] }))
+      .rejects.toThrow(/does not evaluate Condition/);
+    await expect(QuickSightEmulator.start({ policy: [{ Effect: 'Allow', Action: 'quicksight:*', Resource: { 'Fn::Join': ['', []] } as never }] }))
+      .rejects.toThrow(/resolve the template's intrinsics first/);
+  });
+});
+
+describe('the emulator follows the official model (botocore), not the library', () => {
+  const model = quickSightModel();
+
+  test.each(ROUTES.map((r) => [r.operation, r]))('%s: the model\'s method and path', (operation, route) => {
+    const op = model.operations[operation as string];
+    expect(op).toBeDefined();
+    expect({ method: route.method, path: `/${route.segments.join('/')}` }).toEqual({ method: op.http.method, path: op.http.requestUri.split('?')[0] });
+  });
+
+  test('the constraints of its shapes are the model\'s', () => {
+    const constraintsOf = (shape: { min?: number; max?: number; pattern?: string; enum?: readonly string[] }) =>
+      ({ min: shape.min, max: shape.max, pattern: shape.pattern, enum: shape.enum && [...shape.enum] });
+    for (const [name, shape] of Object.entries(SHAPES)) {
+      expect({ name, ...constraintsOf(shape) }).toEqual({ name, ...constraintsOf(shapeOf(name)) });
+    }
+    expect({ min: TAG_LIST.min, max: TAG_LIST.max }).toEqual({ min: memberShape('RegisterUser', 'Tags').min, max: memberShape('RegisterUser', 'Tags').max });
+    expect({ min: TAG_LIST.min, max: TAG_LIST.max }).toEqual({ min: memberShape('UntagResource', 'TagKeys').min, max: memberShape('UntagResource', 'TagKeys').max });
+    expect({ min: MAX_RESULTS.min, max: MAX_RESULTS.max }).toEqual({ min: memberShape('ListUsers', 'MaxResults').min, max: memberShape('ListUsers', 'MaxResults').max });
+  });
+
+  test('its error statuses are the model\'s (the front end\'s own errors aside)', () => {
+    for (const [name, status] of Object.entries(ERROR_STATUS)) {
+      if (name === 'UnknownOperationException' || name === 'SerializationException') continue;
+      expect({ name, status }).toEqual({ name, status: shapeOf(name).error?.httpStatusCode });
+    }
+  });
+
+  test('every answer carries only members of the operation\'s output shape', async () => {
+    const operations = new Set<string>();
+    const answers: Array<{ operation: string; body: Record<string, unknown> }> = [];
+    const replay = async (method: string, path: string, body?: object) => {
+      const res = await raw(method, path, { ...SIGNED, 'content-type': 'application/json' }, body && JSON.stringify(body));
+      expect(res.status).toBeLessThan(300);
+      const verdict = readRequest({ method, path: path.split('?')[0], query: path.split('?')[1] ?? '', body: body ? JSON.stringify(body) : '' });
+      answers.push({ operation: verdict.operation!, body: res.body });
+    };
+    const arn = encodeURIComponent(`arn:aws:quicksight:us-east-1:${ACCOUNT}:user/default/alice`);
+    await replay('POST', `/accounts/${ACCOUNT}/namespaces/default/users`, { IdentityType: 'QUICKSIGHT', UserName: 'alice', Email: 'a@example.com', UserRole: 'READER', CustomPermissionsName: 'p' });
+    await replay('GET', `/accounts/${ACCOUNT}/namespaces/default/users/alice`);
+    await replay('PUT', `/accounts/${ACCOUNT}/namespaces/default/users/alice`, { Email: 'a@example.com', Role: 'AUTHOR' });
+    await replay('GET', `/accounts/${ACCOUNT}/namespaces/default/users?max-results=10`);
+    await replay('POST', `/resources/${arn}/tags`, { Tags: tags(2) });
+    await replay('GET', `/resources/${arn}/tags`);
+    await replay('DELETE', `/resources/${arn}/tags?keys=k0`);
+    await replay('GET', `/account/${ACCOUNT}`);
+    await replay('DELETE', `/accounts/${ACCOUNT}/namespaces/default/users/alice`);
+    for (const { operation, body } of answers) {
+      operations.add(operation);
+      const output = shapeOf(model.operations[operation].output!.shape);
+      const bodyMembers = Object.entries(output.members!).filter(([, ref]) => ref.location === undefined).map(([name]) => name);
+      expect({ operation, extra: Object.keys(body).filter((k) => !bodyMembers.includes(k)) }).toEqual({ operation, extra: [] });
+      for (const user of [body.User, ...((body.UserList as unknown[]) ?? [])].filter(Boolean) as Array<Record<string, unknown>>) {
+        expect(Object.keys(user).filter((k) => !(k in shapeOf('User').members!))).toEqual([]);
+      }
+    }
+    expect(operations.size).toBe(9);
+  });
+});
+
+describe('hooks and the call log', () => {
+  test('beforeNext runs once, right before the next request of that operation', async () => {
+    emulator.putUser({ accountId: ACCOUNT, userName: 'alice', email: 'a@example.com', role: 'READER', identityType: 'QUICKSIGHT' });
+    emulator.beforeNext('DeleteUser', () => emulator.removeUser(ACCOUNT, NS, 'alice'));
+    await client().send(new DescribeUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'alice' }));
+    await expectServiceError(client().send(new DeleteUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'alice' })), 'ResourceNotFoundException', 404);
+    emulator.putUser({ accountId: ACCOUNT, userName: 'alice', email: 'a@example.com', role: 'READER', identityType: 'QUICKSIGHT' });
+    await client().send(new DeleteUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'alice' }));
+    expect(emulator.calls.map((c) => c.status)).toEqual([200, 404, 200]);
+  });
+
+  test('each call keeps the request as it arrived (encoded path, query, body)', async () => {
+    await client().send(new ListUsersCommand({ AwsAccountId: ACCOUNT, Namespace: NS, MaxResults: 5 }));
+    await client().send(new RegisterUserCommand(iamRoleUser()));
+    await client().send(new UntagResourceCommand({ ResourceArn: `arn:aws:quicksight:us-east-1:${ACCOUNT}:user/default/Analyst/bob`, TagKeys: ['a b', 'c'] }));
+    const [list, register, untag] = emulator.calls.map((c) => c.request!);
+    expect(list).toEqual({ method: 'GET', path: `/accounts/${ACCOUNT}/namespaces/default/users`, query: 'max-results=5', body: '' });
+    expect(JSON.parse(register.body)).toMatchObject({ IdentityType: 'IAM', SessionName: 'bob' });
+    expect(untag.path).toBe(`/resources/${encodeURIComponent(`arn:aws:quicksight:us-east-1:${ACCOUNT}:user/default/Analyst/bob`)}/tags`);
+    expect(new URLSearchParams(untag.query).getAll('keys')).toEqual(['a b', 'c']);
+  });
+});
+
 describe('main.ts: the emulator as its own process', () => {
+  test('the account and its authentication method are options', () => {
+    expect(parseArgs(['--account-id', '210987654321', '--authentication-method', 'IAM_IDENTITY_CENTER'])).toMatchObject({ accountId: '210987654321', authenticationMethod: 'IAM_IDENTITY_CENTER' });
+    expect(() => parseArgs(['--authentication-method', 'SAML'])).toThrow(/--authentication-method takes one of IAM_AND_QUICKSIGHT, IAM_ONLY, IAM_IDENTITY_CENTER/);
+    expect(() => parseArgs(['--identity-center-users-deletable'])).toThrow(/Unknown option/);
+  });
+
   test('prints its endpoint as one JSON line, applies argv options, stops on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qs-emulator-'));
     try {
@@ -663,7 +1019,9 @@ describe('main.ts: the emulator as its own process', () => {
       const child = spawn(process.execPath, [bundle, '--throttle', '1', '--burst', '1', '--namespace', `${ACCOUNT}/sales`], { stdio: ['ignore', 'pipe', 'inherit'] });
       const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
       const info = JSON.parse(line);
-      expect(info).toMatchObject({ endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), identityRegion: 'us-east-1', pid: child.pid });
+      expect(info).toMatchObject({
+        endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), identityRegion: 'us-east-1', accountId: ACCOUNT, authenticationMethod: 'IAM_AND_QUICKSIGHT', pid: child.pid,
+      });
 
       const qs = client({ endpoint: info.endpoint });
       const out = await qs.send(new ListUsersCommand({ AwsAccountId: ACCOUNT, Namespace: 'sales' }));

@@ -18,17 +18,36 @@ export const ERROR_STATUS = {
 
 export type ErrorType = keyof typeof ERROR_STATUS;
 
+/**
+ * The status of an AccessDeniedException that IAM (not QuickSight itself) answers: the model gives
+ * AccessDeniedException 401, and QuickSight's own refusals (identity region, operations disabled
+ * under IAM Identity Center) come with 401, but an IAM policy refusal reaches the caller as 403
+ * (cloudquery/cloudquery#4116: "StatusCode: 403, ... AccessDeniedException: User: ... is not
+ * authorized to perform: quicksight:ListFolders on resource: ... because no identity-based policy
+ * allows the quicksight:ListFolders action").
+ */
+export const IAM_DENIAL_STATUS = 403;
+
 /** The model's ExceptionResourceType, sent by the errors whose shape has a ResourceType member. */
 export type ResourceType = 'USER' | 'NAMESPACE';
 
 export class ApiError extends Error {
   public readonly status: number;
 
-  constructor(public readonly type: ErrorType, message: string, public readonly resourceType?: ResourceType) {
+  constructor(public readonly type: ErrorType, message: string, public readonly resourceType?: ResourceType, status?: number) {
     super(message);
-    this.status = ERROR_STATUS[type];
+    this.status = status ?? ERROR_STATUS[type];
   }
 }
+
+/** An error the emulator answers with, as options describe it: a name of ERROR_STATUS, a message, and optionally another status. */
+export interface ErrorAnswer {
+  readonly type: ErrorType;
+  readonly message: string;
+  readonly status?: number;
+}
+
+export const apiError = (answer: ErrorAnswer) => new ApiError(answer.type, answer.message, undefined, answer.status);
 
 export const invalidParameter = (message: string) => new ApiError('InvalidParameterValueException', message);
 

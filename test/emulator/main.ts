@@ -4,14 +4,15 @@
 //   npx esbuild test/emulator/main.ts --bundle --platform=node --outfile=/tmp/quicksight-emulator.js
 //   node /tmp/quicksight-emulator.js --throttle 10 --burst 20 --identity-region us-east-1
 //
-// Options: --identity-region <region>  --identity-center-users-deletable  --seed <n>
+// Options: --identity-region <region>  --account-id <12 digits>  --authentication-method <method>  --seed <n>
 //          --throttle <requests per second> [--burst <n>]  --namespace <account>/<namespace> (repeatable)
 //          --fault <kind>[:<operation>] (repeatable; kind as in FaultKind, always on)  --slow-ms <n>
-import { QuickSightEmulator, type FaultKind } from './quicksight-emulator';
+import { AUTHENTICATION_METHODS, QuickSightEmulator, type AuthenticationMethod, type FaultKind } from './quicksight-emulator';
 
 interface Args {
   identityRegion?: string;
-  identityCenterUsersDeletable: boolean;
+  accountId?: string;
+  authenticationMethod?: AuthenticationMethod;
   seed?: number;
   throttle?: number;
   burst?: number;
@@ -21,7 +22,7 @@ interface Args {
 }
 
 export function parseArgs(argv: string[]): Args {
-  const args: Args = { identityCenterUsersDeletable: false, namespaces: [], faults: [] };
+  const args: Args = { namespaces: [], faults: [] };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -36,7 +37,13 @@ export function parseArgs(argv: string[]): Args {
     };
     switch (flag) {
       case '--identity-region': args.identityRegion = value(); break;
-      case '--identity-center-users-deletable': args.identityCenterUsersDeletable = true; break;
+      case '--account-id': args.accountId = value(); break;
+      case '--authentication-method': {
+        const method = value() as AuthenticationMethod;
+        if (!AUTHENTICATION_METHODS.includes(method)) throw new Error(`--authentication-method takes one of ${AUTHENTICATION_METHODS.join(', ')}`);
+        args.authenticationMethod = method;
+        break;
+      }
       case '--seed': args.seed = number(); break;
       case '--throttle': args.throttle = number(); break;
       case '--burst': args.burst = number(); break;
@@ -62,7 +69,8 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const emulator = await QuickSightEmulator.start({
     identityRegion: args.identityRegion,
-    identityCenterUsersDeletable: args.identityCenterUsersDeletable,
+    accountId: args.accountId,
+    authenticationMethod: args.authenticationMethod,
     seed: args.seed,
   });
   for (const [account, namespace] of args.namespaces) emulator.addNamespace(account, namespace);
@@ -72,7 +80,7 @@ async function main(): Promise<void> {
   const shutdown = () => void emulator.stop().then(() => process.exit(0));
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
-  process.stdout.write(`${JSON.stringify({ endpoint: emulator.endpoint, identityRegion: emulator.identityRegion, pid: process.pid })}\n`);
+  process.stdout.write(`${JSON.stringify({ endpoint: emulator.endpoint, identityRegion: emulator.identityRegion, accountId: emulator.accountId, authenticationMethod: emulator.account.authenticationMethod, pid: process.pid })}\n`);
 }
 
 if (require.main === module) {

@@ -1,10 +1,12 @@
 // The routing table and one function per QuickSight operation. An operation reads the decoded
 // path labels, the query string and the JSON body, changes the store, and returns the status and
 // body to send (the server adds RequestId), or throws an ApiError.
+import type { AccountRules } from './account';
 import { ApiError, invalidParameter, userNotFound } from './errors';
-import { type EmulatedUser, UserStore } from './store';
+import { type EmulatedUser, NOT_AVAILABLE, UserStore } from './store';
 import {
   MAX_TAGS_PER_RESOURCE,
+  SHAPES,
   Violations,
   isQuickSightArn,
   parseUserArn,
@@ -29,7 +31,9 @@ export interface OperationResult {
 
 export interface OperationContext {
   readonly store: UserStore;
-  readonly identityCenterUsersDeletable: boolean;
+  readonly account: AccountRules;
+  /** The region the request was signed for (the identity region, once it got this far). */
+  readonly region: string;
 }
 
 type Operation = (ctx: OperationContext, request: OperationRequest) => OperationResult;
@@ -46,6 +50,7 @@ const USERS = '/accounts/{AwsAccountId}/namespaces/{Namespace}/users';
 const USER = `${USERS}/{UserName}`;
 const USER_PRINCIPAL = '/accounts/{AwsAccountId}/namespaces/{Namespace}/user-principals/{PrincipalId}';
 const TAGS = '/resources/{ResourceArn}/tags';
+const ACCOUNT = '/account/{AwsAccountId}';
 
 export const ROUTES: readonly Route[] = [
   route('POST', USERS, 'RegisterUser', registerUser),
@@ -57,6 +62,7 @@ export const ROUTES: readonly Route[] = [
   route('POST', TAGS, 'TagResource', tagResource),
   route('DELETE', TAGS, 'UntagResource', untagResource),
   route('GET', TAGS, 'ListTagsForResource', listTagsForResource),
+  route('GET', ACCOUNT, 'DescribeAccountSubscription', describeAccountSubscription),
 ];
 
 function route(method: string, template: string, operation: string, handler: Operation): Route {
@@ -94,8 +100,8 @@ function decodeSegment(segment: string): string | undefined {
   }
 }
 
-function registerUser({ store }: OperationContext, { params, body }: OperationRequest): OperationResult {
-  const input = validateRegisterUser({ AwsAccountId: params.AwsAccountId, Namespace: params.Namespace }, body);
+function registerUser({ store, account }: OperationContext, { params, body }: OperationRequest): OperationResult {
+  const input = validateRegisterUser({ AwsAccountId: params.AwsAccountId, Namespace: params.Namespace }, body, (type) => account.checkRegister(type));
   const { AwsAccountId: accountId, Namespace: namespace } = params;
   store.requireNamespace(accountId, namespace);
   const tags = Object.fromEntries(input.tags.map((t) => [t.Key, t.Value]));
@@ -126,9 +132,10 @@ function describeUser({ store }: OperationContext, { params }: OperationRequest)
   return { status: 200, body: { User: wireUser(existingUser(store, params)) } };
 }
 
-function updateUser({ store }: OperationContext, { params, body }: OperationRequest): OperationResult {
+function updateUser({ store, account }: OperationContext, { params, body }: OperationRequest): OperationResult {
   const input = validateUpdateUser({ AwsAccountId: params.AwsAccountId, Namespace: params.Namespace, UserName: params.UserName }, body);
   const user = existingUser(store, params);
+  account.checkUpdate();
   user.email = input.email;
   user.role = input.role;
   if (input.customPermissionsName !== undefined) user.customPermissionsName = input.customPermissionsName ?? undefined;
@@ -156,12 +163,10 @@ function deleteUserByPrincipalId(ctx: OperationContext, { params }: OperationReq
   return removeUser(ctx, user);
 }
 
-function removeUser({ store, identityCenterUsersDeletable }: OperationContext, user: EmulatedUser): OperationResult {
-  if (user.identityType === 'IAM_IDENTITY_CENTER' && !identityCenterUsersDeletable) {
-    throw invalidParameter('Operation is disabled for identities managed by IAM Identity Center');
-  }
-  store.delete(user.accountId, user.namespace, user.userName);
-  return { status: 200, body: {}, userName: user.userName };
+function removeUser({ store, account }: OperationContext, user: EmulatedUser): OperationResult {
+  account.checkDelete();
+  store.remove(user);
+  return { status: 200, body: {}, userName: user.orphaned ? NOT_AVAILABLE : user.userName };
 }
 
 function listUsers({ store }: OperationContext, { params, query }: OperationRequest): OperationResult {
@@ -200,6 +205,13 @@ function listTagsForResource({ store }: OperationContext, { params }: OperationR
   return { status: 200, body: { Tags: Object.entries(user.tags).map(([Key, Value]) => ({ Key, Value })) } };
 }
 
+function describeAccountSubscription({ account, region }: OperationContext, { params }: OperationRequest): OperationResult {
+  const v = new Violations();
+  v.string('awsAccountId', params.AwsAccountId, SHAPES.AwsAccountId, true);
+  v.throwIfAny();
+  return { status: 200, body: { AccountInfo: account.accountInfo(region) } };
+}
+
 /** The user a user path names: validates the path, then requires the namespace and the user. */
 function existingUser(store: UserStore, params: Record<string, string>): EmulatedUser {
   const v = new Violations();
@@ -230,8 +242,8 @@ function tagLimitExceeded(count: number): ApiError {
 /** The User shape of the API (members without a value are left out). */
 function wireUser(user: EmulatedUser): Record<string, unknown> {
   return {
-    Arn: user.arn,
-    UserName: user.userName,
+    Arn: user.orphaned ? NOT_AVAILABLE : user.arn,
+    UserName: user.orphaned ? NOT_AVAILABLE : user.userName,
     Email: user.email,
     Role: user.role,
     IdentityType: user.identityType,

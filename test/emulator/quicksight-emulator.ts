@@ -1,19 +1,36 @@
 // A local emulator of the Amazon QuickSight user API (REST-JSON, 2018-04-01) over node:http, for
 // driving the real @aws-sdk/client-quicksight: set AWS_ENDPOINT_URL_QUICKSIGHT to `endpoint`.
 //
-// A request goes: route -> fault injection -> identity region (SigV4 credential scope; the
-// signature itself is not checked) -> the operation (validation, then state).
+// A request goes: route -> fault injection -> SigV4 credential scope (the signature itself is not
+// checked) -> IAM (another account's resources are refused; with a policy set, every call is
+// checked against it) -> identity region -> the operation (validation, the account's
+// authentication method, then state).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type AccountOptions, AccountRules } from './account';
 import { ApiError, type ErrorType } from './errors';
 import { FAULT_KINDS, FaultInjector, type Fault, type FaultControls, type FaultKind } from './faults';
+import { type Authorization, IamPolicy, iamDenial, type PolicyInput } from './iam';
 import { matchRoute, type OperationContext } from './operations';
 import { type EmulatedUser, type UserSeed, UserStore } from './store';
-import { parseBody } from './validation';
+import { parseBody, userNameOf } from './validation';
 
 export type { EmulatedUser, UserSeed } from './store';
+export { NOT_AVAILABLE } from './store';
 export type { FaultKind, FaultControls } from './faults';
-export { ERROR_STATUS, type ErrorType } from './errors';
+export { ERROR_STATUS, IAM_DENIAL_STATUS, type ErrorAnswer, type ErrorType } from './errors';
+export { AUTHENTICATION_METHODS, IDENTITY_CENTER_REFUSAL, type AuthenticationMethod, type IdentityCenterRules } from './account';
+export type { PolicyInput, PolicyStatement } from './iam';
+
+/** A request as it arrived: what a judge of the API's model reads. */
+export interface RawRequest {
+  readonly method: string;
+  /** The path as sent, still percent-encoded. */
+  readonly path: string;
+  /** The query string as sent (without '?'). */
+  readonly query: string;
+  readonly body: string;
+}
 
 export interface CallRecord {
   operation: string;
@@ -25,15 +42,23 @@ export interface CallRecord {
   userName?: string;
   resourceArn?: string;
   fault?: string;
+  /** What IAM evaluated (action and resource), for the requests that got that far. */
+  authorization?: Authorization;
+  request?: RawRequest;
 }
 
-export interface EmulatorOptions {
+export interface EmulatorOptions extends AccountOptions {
   /** The QuickSight identity region: user calls signed for any other region are refused. Default us-east-1. */
   identityRegion?: string;
-  /** Real QuickSight refuses to delete IAM Identity Center users; set true to allow it. */
-  identityCenterUsersDeletable?: boolean;
   /** Seeds the generated principal ids, request ids, invitation URLs and page tokens. */
   seed?: number;
+  /**
+   * The caller's identity-based policy (a handler role's statements, resolved from a synthesized
+   * template: test/security/handler-policy.ts). Unset: IAM allows every call to the own account.
+   */
+  policy?: PolicyInput;
+  /** The caller, as IAM names it in a refusal. Default an assumed role of the account. */
+  callerArn?: string;
 }
 
 /** The operation recorded for a request that matches no route. */
@@ -48,10 +73,13 @@ export class QuickSightEmulator {
 
   public readonly identityRegion: string;
   public readonly faults: FaultControls;
+  public readonly account: AccountRules;
+  public readonly callerArn: string;
   private readonly injector = new FaultInjector();
   private readonly store: UserStore;
-  private readonly context: OperationContext;
   private readonly server: Server;
+  private policy?: IamPolicy;
+  private hooks: Array<{ operation: string; run: () => void }> = [];
   private callLog: CallRecord[] = [];
   private faultTally = zeroFaultCounts();
   private readonly pendingDelays = new Set<() => void>();
@@ -60,8 +88,10 @@ export class QuickSightEmulator {
 
   private constructor(options: EmulatorOptions) {
     this.identityRegion = options.identityRegion ?? 'us-east-1';
+    this.account = new AccountRules(options);
+    this.callerArn = options.callerArn ?? `arn:aws:sts::${this.account.accountId}:assumed-role/QuickSightUserHandlerRole/emulated-handler`;
     this.store = new UserStore(this.identityRegion, options.seed ?? 20180401);
-    this.context = { store: this.store, identityCenterUsersDeletable: options.identityCenterUsersDeletable ?? false };
+    if (options.policy) this.setPolicy(options.policy);
     this.faults = this.injector;
     this.server = createServer((req, res) => void this.handle(req, res));
   }
@@ -82,11 +112,35 @@ export class QuickSightEmulator {
     await closed;
   }
 
-  /** Forgets all state, the call log, the fault counts and the faults set. */
+  /** The AWS account the emulated QuickSight account belongs to (and the caller's). */
+  public get accountId(): string {
+    return this.account.accountId;
+  }
+
+  /** Enforces an identity-based policy on every call from now on (undefined: none). Kept across reset(). */
+  public setPolicy(policy: PolicyInput | undefined): void {
+    this.policy = policy && new IamPolicy(policy);
+  }
+
+  /** The policy enforced, if any. */
+  public get enforcedPolicy(): IamPolicy | undefined {
+    return this.policy;
+  }
+
+  /**
+   * Runs `hook` once, right before the next request of `operation` reaches its operation (after
+   * faults and authorization): a change behind the caller's back between two of its calls.
+   */
+  public beforeNext(operation: string, hook: () => void): void {
+    this.hooks.push({ operation, run: hook });
+  }
+
+  /** Forgets all state, the call log, the fault counts, the faults set and the hooks (not the policy). */
   public reset(): void {
     this.store.reset();
     this.resetCalls();
     this.injector.clear();
+    this.hooks = [];
   }
 
   public users(): EmulatedUser[] {
@@ -98,9 +152,29 @@ export class QuickSightEmulator {
     return user && structuredClone(user);
   }
 
-  /** A user made by hand, outside any stack (replaces one with the same name; adds its namespace). */
+  /**
+   * A user made by hand, outside any stack (replaces one with the same name; adds its namespace).
+   * Only users the account can hold: of its own AWS account, and of an identity type its
+   * authentication method uses.
+   */
   public putUser(user: UserSeed): EmulatedUser {
+    if (user.accountId !== this.account.accountId) {
+      throw new Error(`putUser: this emulator is QuickSight account ${this.account.accountId}; it holds no users of account ${user.accountId} (QuickSight refuses calls for another account)`);
+    }
+    if (!this.account.holds(user.identityType)) {
+      throw new Error(`putUser: this emulated account authenticates with ${this.account.authenticationMethod}: it holds no ${user.identityType} users (start the emulator with another authenticationMethod)`);
+    }
     return structuredClone(this.store.put(user));
+  }
+
+  /**
+   * The identity behind a user is deleted (an IAM user or role removed from IAM): ListUsers shows
+   * it with UserName and Arn 'N/A', and only DeleteUserByPrincipalId reaches it. Returns the user.
+   */
+  public orphanUser(accountId: string, namespace: string, userName: string): EmulatedUser {
+    const user = this.store.orphan(accountId, namespace, userName);
+    if (!user) throw new Error(`orphanUser: no user '${userName}' in namespace '${namespace}' of account ${accountId}`);
+    return structuredClone(user);
   }
 
   /** Deletes a user behind the stack's back (no error if there is none). */
@@ -153,6 +227,7 @@ export class QuickSightEmulator {
     const [rawPath, rawQuery = ''] = (req.url ?? '/').split('?', 2);
     const matched = matchRoute(req.method ?? 'GET', rawPath);
     record.region = signingRegion(req.headers.authorization);
+    record.request = { method: req.method ?? 'GET', path: rawPath, query: rawQuery, body: rawBody };
     if (!matched) {
       const error = new ApiError('UnknownOperationException', `No operation matches ${req.method} ${rawPath}`);
       return this.answerError(res, record, requestId, error);
@@ -172,8 +247,17 @@ export class QuickSightEmulator {
     }
 
     try {
-      this.authorize(req.headers.authorization);
-      const result = route.handler(this.context, { params, query: new URLSearchParams(rawQuery), body: parseBody(rawBody) });
+      const region = this.authenticate(req.headers.authorization);
+      record.authorization = this.authorizationOf(route.operation, params, rawBody, region);
+      this.authorizeIam(record.authorization);
+      this.checkIdentityRegion(region);
+      const hook = this.hooks.find((h) => h.operation === route.operation);
+      if (hook) {
+        this.hooks = this.hooks.filter((h) => h !== hook);
+        hook.run();
+      }
+      const context: OperationContext = { store: this.store, account: this.account, region };
+      const result = route.handler(context, { params, query: new URLSearchParams(rawQuery), body: parseBody(rawBody) });
       if (result.userName !== undefined) record.userName = result.userName;
       this.answer(res, record, requestId, result.status, { ...result.body, RequestId: requestId });
     } catch (error) {
@@ -219,7 +303,8 @@ export class QuickSightEmulator {
     });
   }
 
-  private authorize(authorization: string | undefined): void {
+  /** The region a request is signed for (its SigV4 credential scope must be quicksight's). */
+  private authenticate(authorization: string | undefined): string {
     if (authorization === undefined) throw new ApiError('AccessDeniedException', 'Missing Authentication Token');
     const scope = /Credential=[^/,\s]+\/\d{8}\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/.exec(authorization);
     if (!scope) throw new ApiError('AccessDeniedException', 'Authorization header requires a SigV4 Credential scope');
@@ -227,6 +312,49 @@ export class QuickSightEmulator {
     if (service !== 'quicksight') {
       throw new ApiError('AccessDeniedException', `Credential should be scoped to correct service: 'quicksight'.`);
     }
+    return region;
+  }
+
+  /** The action and resource IAM evaluates for a request (see iam.ts). */
+  private authorizationOf(operation: string, params: Record<string, string>, rawBody: string, region: string): Authorization {
+    const action = `quicksight:${operation}`;
+    const { AwsAccountId: accountId, Namespace: namespace } = params;
+    const user = (name: string) => ({ action, resource: `arn:aws:quicksight:${region}:${accountId}:user/${namespace}/${name}`, resourceAccount: accountId });
+    switch (operation) {
+      case 'DescribeUser':
+      case 'UpdateUser':
+      case 'DeleteUser':
+        return user(params.UserName);
+      case 'RegisterUser':
+        return user(registeredName(rawBody));
+      case 'DeleteUserByPrincipalId': {
+        const found = this.store.findByPrincipalId(accountId, namespace, params.PrincipalId);
+        return user(found ? found.userName : '*');
+      }
+      case 'ListUsers':
+        return user('*');
+      case 'TagResource':
+      case 'UntagResource':
+      case 'ListTagsForResource':
+        return { action, resource: params.ResourceArn, resourceAccount: /^arn:[^:]*:[^:]*:[^:]*:([0-9]{12}):/.exec(params.ResourceArn)?.[1] };
+      default:
+        return { action, resource: '*', resourceAccount: accountId };
+    }
+  }
+
+  /** IAM: another account's resources are refused; with a policy set, what it does not allow is refused. */
+  private authorizeIam(request: Authorization): void {
+    const decision = this.policy?.decide(request) ?? 'allow';
+    if (decision === 'explicit-deny') throw iamDenial(this.callerArn, request, 'explicit');
+    if (decision === 'implicit-deny') throw iamDenial(this.callerArn, request, 'identity');
+    // An account id that is no account id (12 digits) is left to the model's validation.
+    if (request.resourceAccount !== undefined && /^[0-9]{12}$/.test(request.resourceAccount) && request.resourceAccount !== this.account.accountId) {
+      // QuickSight keeps no resource-based policies on users: another account's user is out of reach.
+      throw iamDenial(this.callerArn, request, 'resource');
+    }
+  }
+
+  private checkIdentityRegion(region: string): void {
     if (region !== this.identityRegion) {
       throw new ApiError('AccessDeniedException',
         `Operation is being called from endpoint ${region}, but your identity region is ${this.identityRegion}. Please use the ${this.identityRegion} endpoint.`);
@@ -251,6 +379,17 @@ export class QuickSightEmulator {
     if (errorType) headers['x-amzn-ErrorType'] = errorType;
     res.writeHead(status, headers);
     res.end(payload);
+  }
+}
+
+/** The user name a RegisterUser request would create, as far as its body tells ('*' when it does not). */
+function registeredName(rawBody: string): string {
+  try {
+    const body = parseBody(rawBody);
+    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+    return userNameOf(String(body.IdentityType), { userName: text(body.UserName), iamArn: text(body.IamArn), sessionName: text(body.SessionName) });
+  } catch {
+    return '*';
   }
 }
 

@@ -20,17 +20,30 @@ export interface EmulatedUser {
   externalLoginFederationProviderUrl?: string;
   externalLoginId?: string;
   tags: Record<string, string>;
+  /**
+   * The identity behind the user is gone (an IAM user or role deleted in IAM): ListUsers shows the
+   * user with UserName and Arn 'N/A' (aws/aws-sdk#135, "ARN and user names returned via quicksight
+   * list-users has a value of N/A"; ekristen/aws-nuke#312 deletes users by PrincipalId because "it
+   * was possible to have users without a UserName"). Its name no longer reaches it: DescribeUser,
+   * UpdateUser, DeleteUser and the tag calls answer ResourceNotFoundException, and the name can be
+   * registered again; DeleteUserByPrincipalId still removes it. (How QuickSight answers a call by
+   * the old name is not in the record; not finding it is the reading the N/A rows suggest.)
+   */
+  orphaned?: boolean;
 }
 
 /** What putUser() takes: a user made by hand. Left out: namespace 'default', active per identity type, a new principal id, no tags. */
-export type UserSeed = Omit<EmulatedUser, 'namespace' | 'region' | 'arn' | 'active' | 'principalId' | 'tags'>
-  & Partial<Pick<EmulatedUser, 'namespace' | 'active' | 'principalId' | 'tags'>>;
+export type UserSeed = Omit<EmulatedUser, 'namespace' | 'region' | 'arn' | 'active' | 'principalId' | 'tags' | 'orphaned'>
+  & Partial<Pick<EmulatedUser, 'namespace' | 'active' | 'principalId' | 'tags' | 'orphaned'>>;
+
+/** What ListUsers shows for the name and ARN of a user whose identity is gone. */
+export const NOT_AVAILABLE = 'N/A';
 
 interface PageCursor {
   readonly accountId: string;
   readonly namespace: string;
-  /** The user name the next page starts after (users are listed in user-name order). */
-  readonly after: string;
+  /** The sort key (listed name, then principal id) the next page starts after. */
+  readonly after: readonly [string, string];
 }
 
 export const DEFAULT_NAMESPACE = 'default';
@@ -64,6 +77,7 @@ export class UserStore {
     return `arn:aws:quicksight:${this.identityRegion}:${accountId}:user/${namespace}/${userName}`;
   }
 
+  /** The user a name reaches (an orphaned user is reached by no name). */
   public get(accountId: string, namespace: string, userName: string): EmulatedUser | undefined {
     return this.users.get(key(accountId, namespace, userName));
   }
@@ -101,17 +115,34 @@ export class UserStore {
       externalLoginId: seed.externalLoginId,
       tags: { ...(seed.tags ?? {}) },
     };
-    this.users.set(key(user.accountId, user.namespace, user.userName), user);
+    if (seed.orphaned) user.orphaned = true;
+    this.users.set(keyOf(user), user);
     return user;
   }
 
+  /** Deletes the user a name reaches (no error if there is none). */
   public delete(accountId: string, namespace: string, userName: string): void {
     this.users.delete(key(accountId, namespace, userName));
   }
 
+  /** Deletes a user, orphaned or not. */
+  public remove(user: EmulatedUser): void {
+    this.users.delete(keyOf(user));
+  }
+
+  /** The identity behind a user is gone: only its principal id reaches it from now on. */
+  public orphan(accountId: string, namespace: string, userName: string): EmulatedUser | undefined {
+    const user = this.get(accountId, namespace, userName);
+    if (!user) return undefined;
+    this.users.delete(keyOf(user));
+    user.orphaned = true;
+    this.users.set(keyOf(user), user);
+    return user;
+  }
+
   /** One ListUsers page and the token of the next one (none when this page is the last). */
   public page(accountId: string, namespace: string, nextToken: string | undefined, size: number) {
-    let after: string | undefined;
+    let after: readonly [string, string] | undefined;
     if (nextToken !== undefined) {
       const cursor = this.pageTokens.get(nextToken);
       if (!cursor || cursor.accountId !== accountId || cursor.namespace !== namespace) {
@@ -121,13 +152,13 @@ export class UserStore {
     }
     const sorted = this.all()
       .filter((u) => u.accountId === accountId && u.namespace === namespace)
-      .sort((a, b) => (a.userName < b.userName ? -1 : a.userName > b.userName ? 1 : 0));
-    const remaining = after === undefined ? sorted : sorted.filter((u) => u.userName > after!);
+      .sort((a, b) => compareKeys(sortKey(a), sortKey(b)));
+    const remaining = after === undefined ? sorted : sorted.filter((u) => compareKeys(sortKey(u), after!) > 0);
     const users = remaining.slice(0, size);
     let token: string | undefined;
     if (remaining.length > size) {
       token = this.randomToken(48);
-      this.pageTokens.set(token, { accountId, namespace, after: users[users.length - 1].userName });
+      this.pageTokens.set(token, { accountId, namespace, after: sortKey(users[users.length - 1]) });
     }
     return { users, nextToken: token };
   }
@@ -173,4 +204,22 @@ export class UserStore {
 
 function key(...parts: string[]): string {
   return parts.join('\u0000');
+}
+
+/** Where a user is kept: under its name, or (orphaned) under its principal id, which no name can spell. */
+function keyOf(user: EmulatedUser): string {
+  return user.orphaned ? key(user.accountId, user.namespace, '\u0001orphaned', user.principalId) : key(user.accountId, user.namespace, user.userName);
+}
+
+/** Users are listed by the name ListUsers shows, then by principal id (several may show 'N/A'). */
+function sortKey(user: EmulatedUser): readonly [string, string] {
+  return [user.orphaned ? NOT_AVAILABLE : user.userName, user.principalId];
+}
+
+function compareKeys(a: readonly [string, string], b: readonly [string, string]): number {
+  for (let i = 0; i < 2; i++) {
+    if (a[i] < b[i]) return -1;
+    if (a[i] > b[i]) return 1;
+  }
+  return 0;
 }

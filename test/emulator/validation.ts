@@ -1,6 +1,30 @@
 // Request validation, as QuickSight does it: first the model's constraints (required members, enums,
 // lengths, patterns), all reported at once in the service front end's format, then the rules of
 // the operation itself. Everything here is a pure function of the request.
+//
+// The model's constraints (SHAPES, TAG_LIST, MAX_RESULTS) are the botocore model's, and
+// test/emulator.test.ts checks them against it (test/judges/quicksight-model.ts). A pattern must
+// match the whole value: AWS front ends apply model patterns that way, although Smithy patterns
+// are not anchored (STS refuses 'Session Names cannot Hava Spaces!' for its unanchored
+// [\w+=,.@-]*, which a search could never refuse).
+//
+// The operation's own rules, beyond the model, and where each comes from:
+// - IAM without IamArn: "Invalid resource identifiers provided" (hashicorp/terraform-provider-aws#17406);
+//   IAM with UserName, and the other identifiers an identity type does not take: "The following
+//   parameters are not applicable to this identity type: User Name" (terraform-provider-aws#20389;
+//   QuickSight appends ". AWS account ID: <id>, Namespace: <ns>. " there, which the emulator leaves out);
+// - RESTRICTED_AUTHOR / RESTRICTED_READER: "This role isn't currently available for use" (the API reference);
+// - at most 50 tags on a resource (LimitExceededException; the tagging documentation);
+// - UnapplyCustomPermissions only true, NONE only in UpdateUser, CustomFederationProviderUrl only
+//   and always with CUSTOM_OIDC, ExternalLoginId only with a provider type, the Cognito URL filled
+//   in (the API reference's descriptions of those members);
+// - not in the record, the emulator's reading: an email needs one '@' with text on both sides; an
+//   IamArn must be an IAM user or role ARN; a SessionName only goes with a role.
+// Where lib/model.ts is stricter (the library refuses more, before any call; the fuzz test's judge
+// is the model, not this file): user names at most 256 characters and not '.' or '..' or with '/';
+// namespaces not '.' or '..'; IAM names at most 64 characters and paths of [\w+=,.@-]; emails
+// without whitespace; at most 49 declared tags, keys not 'aws:'; identity regions shaped like
+// regions; a custom federation URL only with CUSTOM_OIDC at synth time.
 import { ApiError, invalidParameter } from './errors';
 
 export const IDENTITY_TYPES = ['IAM', 'QUICKSIGHT', 'IAM_IDENTITY_CENTER'] as const;
@@ -35,8 +59,8 @@ export const SHAPES = {
   String: {},
 } satisfies Record<string, StringConstraint>;
 
-const TAG_LIST = { min: 1, max: 200 };
-const MAX_RESULTS = { min: 1, max: 100 };
+export const TAG_LIST = { min: 1, max: 200 };
+export const MAX_RESULTS = { min: 1, max: 100 };
 
 /** Collects constraint violations, worded like the AWS front end ("Value 'x' at 'field' failed to …"). */
 export class Violations {
@@ -175,7 +199,13 @@ export interface RegisterInput {
   readonly tags: Array<{ Key: string; Value: string }>;
 }
 
-export function validateRegisterUser(path: { AwsAccountId: string; Namespace: string }, body: Record<string, unknown>): RegisterInput {
+/**
+ * RegisterUser's input. `checkIdentityType` is the account's rule for the identity type (it throws
+ * the account's refusal); it runs once the model's constraints hold, before the identifiers are read.
+ */
+export function validateRegisterUser(
+  path: { AwsAccountId: string; Namespace: string }, body: Record<string, unknown>, checkIdentityType: (identityType: string) => void = () => undefined,
+): RegisterInput {
   const v = new Violations();
   validateUserPath(v, path);
   const identityType = v.string('identityType', body.IdentityType, SHAPES.IdentityType, true);
@@ -191,6 +221,7 @@ export function validateRegisterUser(path: { AwsAccountId: string; Namespace: st
   const tags = v.tags('tags', body.Tags);
   v.throwIfAny();
 
+  checkIdentityType(identityType!);
   checkRoleAvailable('UserRole', role!);
   checkEmail(email!);
   const name = userNameOf(identityType!, { userName, iamArn, sessionName });

@@ -92,13 +92,13 @@ async function adopt(api: QuickSightUsers, spec: UserSpec, ctx: StepContext): Pr
 }
 
 /** Brings an existing user to the declared fields and tags (plus the given owner marker); returns the user. */
-async function converge(api: QuickSightUsers, address: UserAddress, current: User, spec: UserSpec, marker: string): Promise<User> {
+async function converge(api: QuickSightUsers, address: UserAddress, current: User, spec: UserSpec, marker: string, knownTags?: Record<string, string>): Promise<User> {
   const clear = {
     customPermissions: current.CustomPermissionsName !== undefined && spec.CustomPermissionsName === undefined,
     externalLogin: hasExternalLogin(current) && spec.ExternalLoginFederationProviderType === undefined,
   };
   const user = userDiffers(current, spec) ? await api.update(address, updateOf(spec, clear)) : current;
-  const tags = await api.listTags(user.Arn!);
+  const tags = knownTags ?? await api.listTags(user.Arn!);
   const wanted = Object.fromEntries(declaredTags(spec, marker).map((t) => [t.Key, t.Value]));
   await applyTagChange(api, user.Arn!, tagChange(tags, wanted));
   return user;
@@ -149,7 +149,7 @@ async function keepIdentityAtSameAddress(api: QuickSightUsers, physicalResourceI
   const tags = await api.listTags(live.Arn!);
   const ours = ownershipOf(tags, ctx.owner);
   const marker = ours === 'registered' ? ctx.owner : adoptedMarkerOf(ctx.owner);
-  const user = await converge(api, address, live, spec, marker);
+  const user = await converge(api, address, live, spec, marker, tags);
   ctx.log({ userName: address.userName, outcome: 'updated in place (identity unchanged for QuickSight)' });
   return { ...outcome(user, ''), PhysicalResourceId: physicalResourceId };
 }

@@ -4,8 +4,10 @@
 import { OWNER_TAG_KEY } from '../lib/model';
 import { ownerOf } from '../lambda/lifecycle';
 import { adoptedMarkerOf } from '../lambda/ownership';
+import { handle } from '../lambda';
+import { SdkQuickSightUsers } from '../lambda/quicksight';
 import {
-  ACCOUNT, createEvent, deleteEvent, failureOf, iamUser, logLines, quickSightUser, run, STACK_ID, updateEvent, useEmulator, userArn,
+  ACCOUNT, cloudFormationEndpoint, createEvent, deleteEvent, failureOf, iamUser, logLines, quickSightUser, run, STACK_ID, updateEvent, useEmulator, userArn,
 } from './handler-harness';
 
 const emulator = useEmulator();
@@ -265,7 +267,7 @@ describe('replacement', () => {
     expect(outcome.PhysicalResourceId).toBe(old.PhysicalResourceId);
     expect(user('dave')).toEqual(before);
     expect(calls().DeleteUser ?? 0).toBe(0);
-    expect(calls().RegisterUser).toBe(1);
+    expect(calls().RegisterUser ?? 0).toBe(0);
   });
 
   test('an IAM user moved to another IAM path keeps its QuickSight user (IAM names are unique in an account): updated in place', async () => {
@@ -276,7 +278,7 @@ describe('replacement', () => {
     const outcome = await run(updateEvent(old.PhysicalResourceId, bob, moved));
     expect(outcome.PhysicalResourceId).toBe(old.PhysicalResourceId);
     expect(user('bob')).toMatchObject({ principalId, role: 'AUTHOR', tags: { [OWNER_TAG_KEY]: OWNER } });
-    expect(calls()).toEqual({ RegisterUser: 1, DescribeUser: 1, UpdateUser: 1, ListTagsForResource: 1 });
+    expect(calls()).toEqual({ DescribeUser: 1, ListTagsForResource: 1, UpdateUser: 1 });
   });
 
   test('two resources that swap names keep both users through the cleanup Deletes', async () => {
@@ -437,4 +439,125 @@ afterAll(() => {
   for (const line of logLines) {
     expect(line).not.toMatch(/@example\.com|https?:\/\//);
   }
+});
+
+// ---- ROLLBACK SAFETY ----
+
+describe('a rollback never deregisters a user that was there before', () => {
+  const adoptedByHand = () => emulator().putUser({ accountId: ACCOUNT, userName: 'alice', email: 'alice@example.com', role: 'READER', identityType: 'QUICKSIGHT' });
+  const describeStacksCalls = () => cloudFormationEndpoint().calls.length;
+
+  test.each(['ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_IN_PROGRESS', 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS', 'IMPORT_ROLLBACK_IN_PROGRESS'])(
+    'an adopted user is released in %s: owner marker removed, nothing else', async (status) => {
+      const { principalId } = adoptedByHand();
+      const { PhysicalResourceId } = await created(quickSightUser('alice', { Tags: [{ Key: 'team', Value: 'finance' }] }));
+      cloudFormationEndpoint().setStatus(STACK_ID, status);
+
+      await run(deleteEvent(PhysicalResourceId, quickSightUser('alice')));
+
+      expect(user('alice')).toMatchObject({ principalId, tags: { team: 'finance' } });
+      expect(user('alice')!.tags[OWNER_TAG_KEY]).toBeUndefined();
+      expect(calls()).toEqual({ ListTagsForResource: 1, UntagResource: 1 });
+      expect(cloudFormationEndpoint().calls).toEqual([{ stackName: STACK_ID, status: 200, answered: status }]);
+    });
+
+  test.each(['DELETE_IN_PROGRESS', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS'])('an adopted user is deregistered in %s (an intended delete)', async (status) => {
+    adoptedByHand();
+    const { PhysicalResourceId } = await created(quickSightUser('alice'));
+    cloudFormationEndpoint().setStatus(STACK_ID, status);
+    await run(deleteEvent(PhysicalResourceId, quickSightUser('alice')));
+    expect(user('alice')).toBeUndefined();
+    expect(describeStacksCalls()).toBe(1);
+  });
+
+  test('a user this resource registered is deregistered in a rollback, without asking CloudFormation', async () => {
+    const { PhysicalResourceId } = await created(quickSightUser('alice'));
+    cloudFormationEndpoint().setStatus(STACK_ID, 'ROLLBACK_IN_PROGRESS');
+    await run(deleteEvent(PhysicalResourceId, quickSightUser('alice')));
+    expect(user('alice')).toBeUndefined();
+    expect(describeStacksCalls()).toBe(0);
+  });
+
+  test('a user without an owner marker is left in place in a rollback', async () => {
+    adoptedByHand();
+    cloudFormationEndpoint().setStatus(STACK_ID, 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS');
+    await run(deleteEvent(userArn('alice'), quickSightUser('alice')));
+    expect(user('alice')).toBeDefined();
+    expect(calls()).toEqual({ ListTagsForResource: 1 });
+  });
+
+  test('when the stack status cannot be read, the Delete fails with a clear reason and the user is untouched', async () => {
+    adoptedByHand();
+    const { PhysicalResourceId } = await created(quickSightUser('alice'));
+    const before = user('alice');
+    cloudFormationEndpoint().fail('AccessDenied', { status: 403, message: 'User is not authorized to perform: cloudformation:DescribeStacks' });
+
+    const reason = await failureOf(deleteEvent(PhysicalResourceId, quickSightUser('alice')));
+
+    expect(reason).toMatch(new RegExp(`^Could not read the status of stack ${STACK_ID.replace(/[/.]/g, '\\$&')} \\(cloudformation:DescribeStacks failed with AccessDenied: User is not authorized.*\\), so this Delete cannot tell a rollback from an intended delete\\. The user was left untouched`));
+    expect(user('alice')).toEqual(before);
+  });
+
+  test('a status that is neither a rollback nor an intended delete is never guessed', async () => {
+    adoptedByHand();
+    const { PhysicalResourceId } = await created(quickSightUser('alice'));
+    cloudFormationEndpoint().setStatus(STACK_ID, 'UPDATE_IN_PROGRESS');
+    const reason = await failureOf(deleteEvent(PhysicalResourceId, quickSightUser('alice')));
+    expect(reason).toMatch(/is in status UPDATE_IN_PROGRESS, which is neither a rollback nor a delete or update cleanup.*left untouched/);
+    expect(user('alice')).toBeDefined();
+  });
+
+  test('a rename onto a user that already exists, rolled back: the existing user survives, unmarked', async () => {
+    const { principalId } = emulator().putUser({ accountId: ACCOUNT, userName: 'bob', email: 'bob@example.com', role: 'READER', identityType: 'QUICKSIGHT' });
+    const alice = await created(quickSightUser('alice'));
+    const renamed = await run(updateEvent(alice.PhysicalResourceId, quickSightUser('alice'), quickSightUser('bob')));
+    expect(renamed.PhysicalResourceId).toBe(userArn('bob'));
+
+    // Another resource fails: the rollback's cleanup deletes the new physical id.
+    cloudFormationEndpoint().setStatus(STACK_ID, 'UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS');
+    await run(deleteEvent(renamed.PhysicalResourceId, quickSightUser('bob')));
+
+    expect(user('bob')).toMatchObject({ principalId });
+    expect(user('bob')!.tags[OWNER_TAG_KEY]).toBeUndefined();
+    expect(user('alice')).toBeDefined();
+  });
+});
+
+describe('a failed event leaves no user it registered', () => {
+  test('a Create whose RegisterUser answer never arrives deregisters the user it registered', async () => {
+    // QuickSight registers the user, and the answer is lost (the deadline, a dropped connection).
+    const lostAnswer = (region: string, signal: AbortSignal) => {
+      const api = new SdkQuickSightUsers(region, signal);
+      const register = api.register.bind(api);
+      api.register = async (spec, tags) => {
+        await register(spec, tags);
+        throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: {} });
+      };
+      return api;
+    };
+
+    const reason = await handle(createEvent(quickSightUser('alice')), { quickSight: lostAnswer, log: (l) => logLines.push(l) }).then(() => '', (e: Error) => e.message);
+
+    expect(reason).toMatch(/^QuickSight RegisterUser for user 'alice' failed with TimeoutError: socket hang up/);
+    expect(emulator().users()).toEqual([]);
+    expect(calls()).toEqual({ RegisterUser: 1, ListTagsForResource: 1, DeleteUser: 1 });
+  });
+
+  test('never a user it adopted: a lost answer on a user that existed is left alone', async () => {
+    emulator().putUser({ accountId: ACCOUNT, userName: 'alice', email: 'alice@example.com', role: 'READER', identityType: 'QUICKSIGHT' });
+    const failingTag = (region: string, signal: AbortSignal) => {
+      const api = new SdkQuickSightUsers(region, signal);
+      api.tag = async () => { throw Object.assign(new Error('Injected'), { name: 'InternalFailureException', $metadata: { httpStatusCode: 500 } }); };
+      return api;
+    };
+    await handle(createEvent(quickSightUser('alice')), { quickSight: failingTag, log: (l) => logLines.push(l) }).then(() => '', (e: Error) => e.message);
+    expect(user('alice')).toBeDefined();
+    expect(calls().DeleteUser ?? 0).toBe(0);
+  });
+
+  test('a user declared in another account than the stack\'s fails before any call', async () => {
+    const reason = await failureOf(createEvent(quickSightUser('alice', { AwsAccountId: '210987654321' })));
+    expect(reason).toBe("QuickSight user 'alice' is declared in account 210987654321 (AwsAccountId), but this stack deploys to account 123456789012: QuickSight only accepts user calls for the caller's own account. Deploy this user from a stack in account 210987654321.");
+    expect(emulator().calls).toEqual([]);
+  });
 });

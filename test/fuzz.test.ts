@@ -4,9 +4,11 @@
 // - raw CloudFormation events to handle() (missing fields, wrong types, stringified values, huge
 //   strings, unicode, control characters, `../` and `%2F` in names): the handler either succeeds
 //   or throws a HandlerError whose FAILED response fits well within CloudFormation's 4096 bytes;
-//   no request that breaks QuickSight's model reaches the emulator (it would answer
-//   InvalidParameterValueException or SerializationException), and no user lands outside the
-//   namespace path its declaration names.
+//   no request that breaks QuickSight's model reaches the emulator, and no user lands outside the
+//   namespace path its declaration names. The judge of "breaks QuickSight's model" is the official
+//   model (botocore's, test/judges/quicksight-model.ts), applied to each request as it travelled
+//   (the emulator's call log keeps method, encoded path, query and body): not the emulator's
+//   validation, and not lib/model.ts.
 import { RemovalPolicy } from 'aws-cdk-lib';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import fc from 'fast-check';
@@ -17,13 +19,14 @@ import { readDeclaredUser } from '../lambda/properties';
 import { SdkQuickSightUsers, type QuickSightUsers } from '../lambda/quicksight';
 import { CREATE_FAILED_MARKER, frameworkReason, MAX_RESPONSE_BYTES, resolveValue, stringifyScalars, type Template } from './cfn-simulator';
 import { useEmulator } from './handler-harness';
+import { readRequest } from './judges/quicksight-model';
 import { writeFigures } from './reliability/figures';
 import { synth } from './reliability/stacks';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 const emulator = useEmulator({ seed: 99 });
-const figures = { constructCases: 0, constructValid: 0, constructRejected: 0, eventCases: 0, eventSucceeded: 0, eventFailed: 0, modelViolationsReachingQuickSight: 0, usersOutsideTheirNamespace: 0, largestFailedResponseBytes: 0 };
+const figures = { constructCases: 0, constructValid: 0, constructRejected: 0, eventCases: 0, eventSucceeded: 0, eventFailed: 0, requestsJudged: 0, modelViolationsReachingQuickSight: 0, usersOutsideTheirNamespace: 0, largestFailedResponseBytes: 0 };
 
 /** Strings that have broken parsers, paths and byte limits elsewhere. */
 const NASTY = [
@@ -198,6 +201,15 @@ const rollbackShapedArbitrary = fc.tuple(baseProps, fc.array(mutation, { minLeng
   };
 });
 
+/** The requests that reached the emulator since its last reset and break the official model. */
+function modelViolations() {
+  const requests = emulator().calls.flatMap((c) => (c.request ? [c.request] : []));
+  figures.requestsJudged += requests.length;
+  return requests.map((r) => ({ request: `${r.method} ${r.path}${r.query ? `?${r.query}` : ''}`, ...readRequest(r) }))
+    .filter((v) => v.violations.length > 0)
+    .map(({ request, operation, violations }) => ({ request, operation, broken: violations }));
+}
+
 /** The QuickSight client, recording every user address the handler asks it to act on. */
 function recordingClient(addresses: Array<{ namespace: string; userName: string }>) {
   return (region: string, signal: AbortSignal): QuickSightUsers => {
@@ -278,8 +290,8 @@ describe('raw CloudFormation events', () => {
         expect(response.PhysicalResourceId.length).toBeLessThanOrEqual(1_024);
       }
 
-      // No request broke QuickSight's model.
-      const violations = emulator().calls.filter((c) => c.errorType === 'InvalidParameterValueException' || c.errorType === 'SerializationException');
+      // No request broke QuickSight's model, as the official model judges each request that arrived.
+      const violations = modelViolations();
       figures.modelViolationsReachingQuickSight += violations.length;
       expect(violations).toEqual([]);
       // No user, and no address the handler acted on, escapes its namespace path.
@@ -304,6 +316,29 @@ describe('raw CloudFormation events', () => {
     // The logs of all those cases carry no email address and no URL.
     expect(logLines.filter((line) => /[^\s@"'<>()]+@[^\s@"'<>()]+\.[a-z]{2,}/i.test(line) || /https?:\/\//i.test(line))).toEqual([]);
   }, 240_000);
+});
+
+describe('the model check is live', () => {
+  test('a client that sends a session name of one character is caught by the model, whatever the emulator says', async () => {
+    emulator().reset();
+    const breaking = (region: string, signal: AbortSignal): QuickSightUsers => {
+      const real = new SdkQuickSightUsers(region, signal);
+      return new Proxy(real, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver);
+          if (prop !== 'register') return typeof value === 'function' ? value.bind(target) : value;
+          return (spec: Record<string, unknown>, tags: unknown) => (value as Function).call(target, { ...spec, SessionName: 'x' }, tags);
+        },
+      });
+    };
+    const event = {
+      RequestType: 'Create', ServiceToken: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:provider`, ResponseURL: 'https://example.invalid/', RequestId: 'r', LogicalResourceId: 'User',
+      StackId: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/Fuzz/6b0b4c50-0000-4000-8000-000000000001`, ResourceType: 'Custom::QuickSightUser',
+      ResourceProperties: { ServiceToken: 'x', AwsAccountId: ACCOUNT, Namespace: 'default', IdentityRegion: REGION, Email: 'carol@example.com', UserRole: 'READER', IdentityType: 'IAM', IamArn: `arn:aws:iam::${ACCOUNT}:role/Analysts`, SessionName: 'carol' },
+    } as unknown as CloudFormationCustomResourceEvent;
+    await handle(event, { budgetMs: 5_000, log: () => undefined, quickSight: breaking }).catch(() => undefined);
+    expect(modelViolations()).toEqual([expect.objectContaining({ operation: 'RegisterUser', broken: [{ at: 'SessionName', rule: 'has 1 characters, fewer than 2' }] })]);
+  });
 });
 
 afterAll(() => writeFigures('fuzz', figures));

@@ -73,6 +73,7 @@ export async function handle(event: CloudFormationCustomResourceEvent, options: 
   const api = newQuickSight(region, work.signal);
   const ctx: StepContext = {
     owner: ownerOf(event.StackId, event.LogicalResourceId),
+    requestId: event.RequestId,
     log,
     deleteIntent: () => readDeleteIntent(event.StackId, work.signal, options.cloudFormation),
     registrations: [],

@@ -15,7 +15,7 @@ import {
 import type { DeleteIntent } from './cloudformation';
 import { HandlerError, isServiceError } from './errors';
 import type { LogFields } from './log';
-import { adoptedMarkerOf, ownershipOf } from './ownership';
+import { adoptedMarkerOf, ownershipOf, registeredMarkerOf, registeringRequestOf } from './ownership';
 import type { QuickSightUsers, User, UserUpdate } from './quicksight';
 
 export { ownerOf } from './ownership';
@@ -40,8 +40,10 @@ export interface Registration {
 
 /** What a lifecycle step needs besides the QuickSight client. */
 export interface StepContext {
-  /** Names the stack resource that manages the user: the owner marker of a user it registers (ownership.ts). */
+  /** Names the stack resource that manages the user (ownership.ts). */
   readonly owner: string;
+  /** The CloudFormation event's request id: the same when the event is delivered again. */
+  readonly requestId: string;
   readonly log: (fields: Omit<LogFields, 'requestType' | 'logicalResourceId'>) => void;
   /** Whether this Delete is part of a rollback, read from the stack's status; throws a HandlerError when it cannot tell. */
   readonly deleteIntent: () => Promise<DeleteIntent>;
@@ -75,10 +77,8 @@ async function registerOrAdopt(api: QuickSightUsers, spec: UserSpec, adoptExisti
 /**
  * Takes over an existing user: converges its email, role, permissions, external login and tags to
  * the declared ones, and marks it as adopted, so that a rollback of this deployment releases it
- * instead of deregistering it. A replayed create (the first delivery registered the user) is
- * marked adopted too: its marker cannot be told from that of a user this resource registered in an
- * earlier deployment and then let go of (RemovalPolicy.RETAIN), and losing such a user is worse
- * than leaving a replayed one behind after a rollback.
+ * instead of deregistering it. A replayed event (its first delivery registered the user) keeps
+ * its registered marker: the user is the event's own, and a rollback removes it.
  */
 async function adopt(api: QuickSightUsers, spec: UserSpec, ctx: StepContext): Promise<Outcome> {
   const address = addressOf(spec)!;
@@ -86,8 +86,11 @@ async function adopt(api: QuickSightUsers, spec: UserSpec, ctx: StepContext): Pr
   if (current.IdentityType !== spec.IdentityType) {
     throw new HandlerError(`QuickSight user '${address.userName}' already exists with identity type ${current.IdentityType}, but this stack declares ${spec.IdentityType}: QuickSight cannot change a user's identity type in place, so it was left untouched. Delete that user first, or declare identityType ${current.IdentityType}.`);
   }
-  const user = await converge(api, address, current, spec, adoptedMarkerOf(ctx.owner));
-  ctx.log({ userName: address.userName, outcome: 'adopted existing user' });
+  const tags = await api.listTags(current.Arn!);
+  // The same event delivered again (its first delivery registered the user): the user is its own.
+  const replayed = registeringRequestOf(tags, ctx.owner) === ctx.requestId;
+  const user = await converge(api, address, current, spec, replayed ? tags[OWNER_TAG_KEY] : adoptedMarkerOf(ctx.owner), tags);
+  ctx.log({ userName: address.userName, outcome: replayed ? 'registered by an earlier delivery of this event' : 'adopted existing user' });
   return outcome(user, '');
 }
 
@@ -148,7 +151,7 @@ async function keepIdentityAtSameAddress(api: QuickSightUsers, physicalResourceI
   }
   const tags = await api.listTags(live.Arn!);
   const ours = ownershipOf(tags, ctx.owner);
-  const marker = ours === 'registered' ? ctx.owner : adoptedMarkerOf(ctx.owner);
+  const marker = ours === 'registered' ? tags[OWNER_TAG_KEY] : adoptedMarkerOf(ctx.owner);
   const user = await converge(api, address, live, spec, marker, tags);
   ctx.log({ userName: address.userName, outcome: 'updated in place (identity unchanged for QuickSight)' });
   return { ...outcome(user, ''), PhysicalResourceId: physicalResourceId };
@@ -230,14 +233,14 @@ export async function onDelete(api: QuickSightUsers, physicalResourceId: string,
  * learns their ARNs (the Provider framework answers the Delete after a failed Create itself, and an
  * update rollback goes back to the old physical id), so they would be left behind. A registration
  * whose answer never came (the deadline, a dropped connection) is undone only when the user
- * carries this resource's registered marker; a user the event adopted is never touched. Returns a
+ * carries this event's registered marker; a user the event adopted is never touched. Returns a
  * sentence for each user that could not be deregistered.
  */
 export async function undoRegistrations(api: QuickSightUsers, ctx: StepContext): Promise<string[]> {
   const problems: string[] = [];
   for (const { address, confirmed } of ctx.registrations) {
     try {
-      if (!confirmed && ownershipOf(await api.listTags(formatUserArn(address)), ctx.owner) !== 'registered') continue;
+      if (!confirmed && registeringRequestOf(await api.listTags(formatUserArn(address)), ctx.owner) !== ctx.requestId) continue;
       await deleteIfPresent(api, address);
       ctx.log({ userName: address.userName, outcome: 'deregistered again: the event that registered it failed' });
     } catch (error) {
@@ -278,7 +281,7 @@ async function register(api: QuickSightUsers, spec: UserSpec, ctx: StepContext):
   const registration: Registration = { address: addressOf(spec)!, confirmed: false };
   ctx.registrations.push(registration);
   try {
-    const result = await api.register(spec, declaredTags(spec, ctx.owner));
+    const result = await api.register(spec, declaredTags(spec, registeredMarkerOf(ctx.owner, ctx.requestId)));
     registration.confirmed = true;
     return result;
   } catch (error) {

@@ -3,7 +3,7 @@
 // deleted) and the calls that reached QuickSight.
 import { OWNER_TAG_KEY } from '../lib/model';
 import { ownerOf } from '../lambda/lifecycle';
-import { adoptedMarkerOf } from '../lambda/ownership';
+import { adoptedMarkerOf, registeredMarkerOf } from '../lambda/ownership';
 import { handle } from '../lambda';
 import { SdkQuickSightUsers } from '../lambda/quicksight';
 import {
@@ -12,6 +12,8 @@ import {
 
 const emulator = useEmulator();
 const OWNER = ownerOf(STACK_ID, 'User');
+/** The marker of a user registered by the handler tests' events of logical id User (request id req-User). */
+const REGISTERED = registeredMarkerOf(OWNER, 'req-User');
 
 function user(name: string, namespace = 'default') {
   return emulator().getUser(ACCOUNT, namespace, name);
@@ -40,7 +42,7 @@ describe('create', () => {
     expect(outcome.Data).toEqual({
       Arn: userArn('alice'), UserName: 'alice', PrincipalId: user('alice')!.principalId, InvitationUrl: expect.stringMatching(/^https:\/\//),
     });
-    expect(user('alice')).toMatchObject({ email: 'alice@example.com', role: 'AUTHOR', identityType: 'QUICKSIGHT', tags: { team: 'finance', [OWNER_TAG_KEY]: OWNER } });
+    expect(user('alice')).toMatchObject({ email: 'alice@example.com', role: 'AUTHOR', identityType: 'QUICKSIGHT', tags: { team: 'finance', [OWNER_TAG_KEY]: REGISTERED } });
     expect(calls()).toEqual({ RegisterUser: 1 });
   });
 
@@ -88,9 +90,16 @@ describe('adopt', () => {
     expect(replay.PhysicalResourceId).toBe(first.PhysicalResourceId);
     expect(replay.Data).toMatchObject({ Arn: userArn('alice'), UserName: 'alice', PrincipalId: user('alice')!.principalId, InvitationUrl: '' });
     expect(emulator().users()).toHaveLength(1);
-    // Register (409), Describe, ListTags; the fields match, and the marker becomes the adopted one
-    // (a replay cannot be told from a user this resource registered and then retained).
-    expect(calls()).toEqual({ RegisterUser: 1, DescribeUser: 1, ListTagsForResource: 1, TagResource: 1 });
+    // Register (409), Describe, ListTags; nothing to converge, and the marker stays the registered
+    // one (the same request id): a rollback would remove the user this event registered.
+    expect(calls()).toEqual({ RegisterUser: 1, DescribeUser: 1, ListTagsForResource: 1 });
+    expect(user('alice')!.tags[OWNER_TAG_KEY]).toBe(REGISTERED);
+  });
+
+  test('a user this resource registered in an earlier event (then retained) is adopted, not taken for its own', async () => {
+    await created(quickSightUser('alice'));
+    // The same resource declares it again later: another CloudFormation event, another request id.
+    await run({ ...createEvent(quickSightUser('alice')), RequestId: 'req-later' });
     expect(user('alice')!.tags[OWNER_TAG_KEY]).toBe(adoptedMarkerOf(OWNER));
   });
 
@@ -182,7 +191,7 @@ describe('update in place', () => {
     await run(updateEvent(PhysicalResourceId, { ...base, Tags: [{ Key: 'team', Value: 'finance' }, { Key: 'old', Value: '1' }] },
       { ...base, Tags: [{ Key: 'team', Value: 'sales' }, { Key: 'new', Value: '2' }] }));
 
-    expect(user('alice')!.tags).toEqual({ team: 'sales', new: '2', [OWNER_TAG_KEY]: OWNER });
+    expect(user('alice')!.tags).toEqual({ team: 'sales', new: '2', [OWNER_TAG_KEY]: REGISTERED });
     // The attributes need the PrincipalId, which only DescribeUser returns when UpdateUser is not called.
     expect(calls()).toEqual({ UntagResource: 1, TagResource: 1, DescribeUser: 1 });
   });
@@ -191,7 +200,7 @@ describe('update in place', () => {
     const { PhysicalResourceId } = await created(base);
     const { Tags: _none, ...untagged } = base;
     await run(updateEvent(PhysicalResourceId, base, untagged));
-    expect(user('alice')!.tags).toEqual({ [OWNER_TAG_KEY]: OWNER });
+    expect(user('alice')!.tags).toEqual({ [OWNER_TAG_KEY]: REGISTERED });
   });
 
   test('a change the user does not see (adoptExistingUser) makes one DescribeUser only', async () => {
@@ -209,7 +218,7 @@ describe('update in place', () => {
 
     expect(outcome.PhysicalResourceId).toBe(PhysicalResourceId);
     expect(outcome.Data!.InvitationUrl).toMatch(/^https:\/\//);
-    expect(user('alice')).toMatchObject({ role: 'AUTHOR', tags: { team: 'finance', [OWNER_TAG_KEY]: OWNER } });
+    expect(user('alice')).toMatchObject({ role: 'AUTHOR', tags: { team: 'finance', [OWNER_TAG_KEY]: REGISTERED } });
     expect(calls()).toEqual({ UpdateUser: 1, RegisterUser: 1 });
   });
 });
@@ -277,7 +286,7 @@ describe('replacement', () => {
     const moved = { ...bob, IamArn: `arn:aws:iam::${ACCOUNT}:user/team/bob`, UserRole: 'AUTHOR' };
     const outcome = await run(updateEvent(old.PhysicalResourceId, bob, moved));
     expect(outcome.PhysicalResourceId).toBe(old.PhysicalResourceId);
-    expect(user('bob')).toMatchObject({ principalId, role: 'AUTHOR', tags: { [OWNER_TAG_KEY]: OWNER } });
+    expect(user('bob')).toMatchObject({ principalId, role: 'AUTHOR', tags: { [OWNER_TAG_KEY]: REGISTERED } });
     expect(calls()).toEqual({ DescribeUser: 1, ListTagsForResource: 1, UpdateUser: 1 });
   });
 

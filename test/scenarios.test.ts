@@ -7,6 +7,8 @@
 import { CfnResource, CustomResource, RemovalPolicy, Tags, type Stack } from 'aws-cdk-lib';
 import { ExternalLoginFederationProviderType, IdentityType, QuickSightUser, UserRole, type QuickSightUserProps } from '../lib';
 import { OWNER_TAG_KEY } from '../lib/model';
+import { adoptedMarkerOf } from '../lambda/ownership';
+import { SdkQuickSightUsers } from '../lambda/quicksight';
 import {
   checkState, CloudFormationSimulator, principalIds, reRegistered, type DeployOptions, type EventRecord, type SimulatorOptions, type StateCheckOptions,
 } from './cfn-simulator';
@@ -179,13 +181,27 @@ describe('replacement', () => {
     expectNotReRegistered(before);
   });
 
-  scenario('change identity type keeping the name: the user is re-registered under the same physical id, no cleanup Delete', async () => {
+  scenario('change identity type keeping the name: refused before any change, rolled back, the user untouched', async () => {
     const app = new Deployer();
     await app.deploy((s) => user(s, 'Dave', 'dave'));
+    const before = emulator().getUser(ACCOUNT, 'default', 'dave');
     const result = await app.deploy((s) => user(s, 'Dave', 'dave', { identityType: IdentityType.IAM_IDENTITY_CENTER }));
-    expect(result.events.map((e) => `${e.phase} ${e.requestType}`)).toEqual(['UPDATE Update']);
+    expect(result.status).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(result.failure).toMatch(/QuickSight user 'dave' has identity type QUICKSIGHT; this update declares identity type IAM_IDENTITY_CENTER under the same name\..*deploy once without this user/);
+    expect(result.events.map((e) => `${e.phase} ${e.requestType} ${e.status}`)).toEqual(['UPDATE Update FAILED', 'UPDATE_ROLLBACK Update SUCCESS']);
     expectConverged([app]);
-    expect(emulator().getUser(ACCOUNT, 'default', 'dave')!.identityType).toBe('IAM_IDENTITY_CENTER');
+    expect(emulator().getUser(ACCOUNT, 'default', 'dave')).toEqual(before);
+  });
+
+  scenario('change identity type keeping the name, the documented way: remove the user, then declare it again', async () => {
+    const app = new Deployer();
+    await app.deploy((s) => { user(s, 'Keep', 'keep'); user(s, 'Dave', 'dave'); });
+    await app.deploy((s) => user(s, 'Keep', 'keep'));
+    expect(emulator().getUser(ACCOUNT, 'default', 'dave')).toBeUndefined();
+    const result = await app.deploy((s) => { user(s, 'Keep', 'keep'); user(s, 'Dave', 'dave', { identityType: IdentityType.IAM, userName: undefined, iamArn: `arn:aws:iam::${ACCOUNT}:user/dave` }); });
+    expect(result.status).toBe('UPDATE_COMPLETE');
+    expectConverged([app]);
+    expect(emulator().getUser(ACCOUNT, 'default', 'dave')!.identityType).toBe('IAM');
   });
 
   scenario('move a user to another namespace', async () => {
@@ -204,7 +220,7 @@ describe('replacement', () => {
     const before = principalIds(emulator());
     await app.deploy((s) => { user(s, 'A', 'bob'); user(s, 'B', 'alice'); });
     expectConverged([app]);
-    expect(emulator().getUser(ACCOUNT, 'default', 'bob')!.tags[OWNER_TAG_KEY]).toBe(app.cfn.ownerOf(logicalIdOf(app.cfn, 'A')));
+    expect(emulator().getUser(ACCOUNT, 'default', 'bob')!.tags[OWNER_TAG_KEY]).toBe(adoptedMarkerOf(app.cfn.ownerOf(logicalIdOf(app.cfn, 'A'))));
     expectNotReRegistered(before);
   });
 });
@@ -285,22 +301,94 @@ describe('adoption', () => {
   });
 });
 
-// ---- KNOWN LIMITATION, AND ITS MITIGATION ----
+// ---- ZERO LOSS: A ROLLBACK ONLY UNDOES WHAT THE FAILED DEPLOYMENT REGISTERED ----
 
-describe('renaming onto an existing user (docs/RELIABILITY.md, known limitations)', () => {
-  // A rename that adopts an existing user and is then rolled back ends with CloudFormation's
-  // Delete of the new physical id, which deletes the adopted user. adoptExistingUser: false keeps
-  // a user made by hand out of reach: the rename fails instead, and the rollback leaves it alone.
+describe('a rollback never deregisters a user that was there before', () => {
+  const handMade = (userName: string) => emulator().putUser({ accountId: ACCOUNT, userName, email: `${userName}@example.com`, role: 'READER', identityType: 'QUICKSIGHT', tags: { owner: 'hand' } });
+
+  for (const failAfter of [0, 2, 5]) {
+    scenario(`the first deployment adopts 5 existing users and registers 2, another resource fails after ${failAfter}: every existing user kept, unmarked`, async () => {
+      const existing = ['u0', 'u1', 'u2', 'u3', 'u4'].map(handMade);
+      const before = principalIds(emulator());
+      const app = new Deployer();
+      const result = await app.deploy((s) => {
+        for (const u of existing) user(s, u.userName.toUpperCase(), u.userName, { role: UserRole.AUTHOR });
+        user(s, 'N1', 'new1'); user(s, 'N2', 'new2');
+      }, { failAfter });
+      expect(result.status).toBe('ROLLBACK_COMPLETE');
+      expect(result.events.filter((e) => e.phase === 'ROLLBACK' && e.requestType === 'Delete' && e.status === 'FAILED')).toEqual([]);
+      // Every existing user is still there, with its principal id (its assets), unmarked; the new ones are gone.
+      expectConverged([app], { alsoPresent: existing.map((u) => u.arn) });
+      expectNotReRegistered(before);
+      for (const u of existing) expect(emulator().getUser(ACCOUNT, 'default', u.userName)!.tags[OWNER_TAG_KEY]).toBeUndefined();
+    });
+  }
+
+  scenario('a rename onto a user that already exists, rolled back: the existing user survives, unmarked', async () => {
+    const bobby = handMade('bobby');
+    const app = new Deployer();
+    await app.deploy((s) => { user(s, 'B', 'bob'); });
+    const before = principalIds(emulator());
+    const result = await app.deploy((s) => { user(s, 'B', 'bobby'); }, { failAfter: 1 });
+    expect(result.status).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(result.events.map((e) => `${e.phase} ${e.requestType} ${e.physicalId ?? ''}`)).toEqual([
+      `UPDATE Update ${arn('bob')}`, `UPDATE_ROLLBACK_CLEANUP Delete ${arn('bobby')}`,
+    ]);
+    expectConverged([app], { alsoPresent: [bobby.arn] });
+    expectNotReRegistered(before);
+    expect(emulator().getUser(ACCOUNT, 'default', 'bobby')!.tags[OWNER_TAG_KEY]).toBeUndefined();
+  });
+
+  scenario('a rename onto an existing user that succeeds: the user is adopted, the old one deleted; a later stack delete deregisters it', async () => {
+    handMade('bobby');
+    const app = new Deployer();
+    await app.deploy((s) => { user(s, 'B', 'bob'); });
+    const result = await app.deploy((s) => { user(s, 'B', 'bobby'); });
+    expect(result.status).toBe('UPDATE_COMPLETE');
+    expectConverged([app]);
+    await app.deleteStack();
+    expect(emulator().users()).toEqual([]);
+  });
+
+  scenario('an adopted user removed by a successful deployment is deregistered (an intended delete)', async () => {
+    handMade('alice');
+    const app = new Deployer();
+    await app.deploy((s) => { user(s, 'A', 'alice'); user(s, 'B', 'bob'); });
+    await app.deploy((s) => { user(s, 'B', 'bob'); });
+    expectConverged([app]);
+    expect(emulator().getUser(ACCOUNT, 'default', 'alice')).toBeUndefined();
+  });
+
+  scenario('a Create that registers its user and then fails leaves no user behind', async () => {
+    // QuickSight registers the user, and the answer never reaches the handler.
+    const lostAnswer = (region: string, signal: AbortSignal) => {
+      const api = new SdkQuickSightUsers(region, signal);
+      const register = api.register.bind(api);
+      api.register = async (spec, tags) => {
+        const result = await register(spec, tags);
+        if (spec.UserName === 'doomed') throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError', $metadata: {} });
+        return result;
+      };
+      return api;
+    };
+    const app = new Deployer({ quickSight: lostAnswer });
+    const result = await app.deploy((s) => { user(s, 'A', 'alice'); user(s, 'D', 'doomed'); });
+    expect(result.status).toBe('ROLLBACK_COMPLETE');
+    expect(result.failure).toMatch(/QuickSight RegisterUser for user 'doomed' failed with TimeoutError/);
+    expectConverged([app]);
+    expect(emulator().users()).toEqual([]);
+  });
+
   scenario('with adoptExistingUser: false, a rename onto a user made by hand fails cleanly and the rollback leaves that user untouched', async () => {
-    const handMade = emulator().putUser({ accountId: ACCOUNT, userName: 'bobby', email: 'bobby@example.com', role: 'ADMIN', identityType: 'QUICKSIGHT' });
+    const bobby = emulator().putUser({ accountId: ACCOUNT, userName: 'bobby', email: 'bobby@example.com', role: 'ADMIN', identityType: 'QUICKSIGHT' });
     const app = new Deployer();
     await app.deploy((s) => { user(s, 'B', 'bob', { adoptExistingUser: false }); });
     const before = principalIds(emulator());
     const result = await app.deploy((s) => { user(s, 'B', 'bobby', { adoptExistingUser: false }); }, { failAfter: 1 });
     expect(result.status).toBe('UPDATE_ROLLBACK_COMPLETE');
     expect(result.failure).toMatch(/QuickSight user 'bobby' already exists in namespace 'default' .* adoptExistingUser is false/);
-    expectConverged([app], { alsoPresent: [handMade.arn] });
-    expect(emulator().getUser(ACCOUNT, 'default', 'bobby')).toEqual(handMade);
+    expectConverged([app], { alsoPresent: [bobby.arn] });
+    expect(emulator().getUser(ACCOUNT, 'default', 'bobby')).toEqual(bobby);
     expectNotReRegistered(before);
   });
 });

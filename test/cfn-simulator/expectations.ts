@@ -3,7 +3,7 @@
 // marker), the users CloudFormation retained, and the users the test says exist outside any stack.
 // Anything missing is lost; anything else is leaked.
 import { addressOf, OWNER_TAG_KEY, type UserSpec } from '../../lib/model';
-import { adoptedMarkerOf } from '../../lambda/ownership';
+import { ownershipOf } from '../../lambda/ownership';
 import { readDeclaredUser } from '../../lambda/properties';
 import type { EmulatedUser, QuickSightEmulator } from '../emulator/quicksight-emulator';
 import { COGNITO_PROVIDER_URL } from '../emulator/validation';
@@ -67,8 +67,8 @@ export function arnOf(spec: UserSpec): string {
 }
 
 function differences(user: EmulatedUser, spec: UserSpec, owner: string): string[] {
-  // The resource either registered the user or adopted it: both markers name it.
-  const marker = user.tags[OWNER_TAG_KEY] === adoptedMarkerOf(owner) ? adoptedMarkerOf(owner) : owner;
+  // The resource either registered the user or adopted it: each marker names it.
+  const marker = ['registered', 'adopted'].includes(ownershipOf(user.tags, owner)) ? user.tags[OWNER_TAG_KEY] : `a marker of ${owner}`;
   const wantedProviderUrl = spec.ExternalLoginFederationProviderType === 'COGNITO' ? COGNITO_PROVIDER_URL : spec.CustomFederationProviderUrl;
   const wanted: Record<string, unknown> = {
     identityType: spec.IdentityType,

@@ -16,7 +16,7 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import {
-  formatPlan, parseUsersFile, planChange, PlanFormat, readUsersFile, ShardingError, UsersFileError, type Plan, type UsersFile, type UsersFileOverrides,
+  ChangeKind, formatPlan, parseUsersFile, planChange, PlanFormat, readUsersFile, ShardingError, UsersFileError, type Plan, type UsersFile, type UsersFileOverrides,
 } from '../gitops';
 
 export const EXIT = { OK: 0, ERROR: 1, CHANGES: 2, DESTRUCTIVE: 3 } as const;
@@ -142,6 +142,11 @@ export function main(argv: string[], io: PlanIo): number {
   io.stdout(formatPlan(plan, args.format, subject));
   if (args.failOnDestructive && plan.summary.destructive > 0) {
     io.stderr(`${plan.summary.destructive} destructive change${plan.summary.destructive === 1 ? '' : 's'} (--fail-on-destructive)\n`);
+    return EXIT.DESTRUCTIVE;
+  }
+  if (args.failOnDestructive && plan.summary[ChangeKind.REFUSED] > 0) {
+    // Not destructive, but the deployment would fail: the pull request needs another shape.
+    io.stderr(`${plan.summary[ChangeKind.REFUSED]} change${plan.summary[ChangeKind.REFUSED] === 1 ? '' : 's'} the deployment would refuse (--fail-on-destructive)\n`);
     return EXIT.DESTRUCTIVE;
   }
   if (args.detailedExitcode && plan.changes.length > 0) return EXIT.CHANGES;

@@ -19,6 +19,8 @@ export enum ChangeKind {
   UPDATE = 'update',
   /** Nothing changes but the stack that manages the user. */
   MOVE = 'move',
+  /** A change the handler refuses: the deployment fails and rolls back, the user untouched. */
+  REFUSED = 'refused',
 }
 
 /** One field that changes; `before`/`after` are left out when redacted (emails). */
@@ -62,7 +64,7 @@ export interface Plan {
 
 /** The fields UpdateUser changes in place: all but the identity and the tags. */
 const UPDATABLE_FIELDS = (Object.keys(PROP_NAMES) as UserSpecField[]).filter((f) => !(IDENTITY_FIELDS as readonly string[]).includes(f) && f !== 'Tags');
-const KIND_ORDER = [ChangeKind.REPLACE, ChangeKind.REMOVE, ChangeKind.UPDATE, ChangeKind.MOVE, ChangeKind.ADD];
+const KIND_ORDER = [ChangeKind.REFUSED, ChangeKind.REPLACE, ChangeKind.REMOVE, ChangeKind.UPDATE, ChangeKind.MOVE, ChangeKind.ADD];
 const ORPHANED = 'its dashboards, analyses and datasets lose their owner';
 
 /**
@@ -112,19 +114,21 @@ function compare(old: DeclaredUser, user: DeclaredUser, stackBefore: string, sta
   const identity = IDENTITY_FIELDS.filter((field) => old.spec[field] !== user.spec[field]);
   const updates = [...UPDATABLE_FIELDS.filter((f) => old.spec[f] !== user.spec[f]).map((f) => specChange(f, old.spec, user.spec)), ...tagChanges(old.spec, user.spec), ...stackOptionChanges(old, user)];
   const base = { ...describeUser(user), stackBefore, stackAfter, line: user.line };
-  if (identity.length > 0) {
-    // The same QuickSight user name and ARN under a new identity (QUICKSIGHT -> IAM_IDENTITY_CENTER,
-    // or another IAM ARN with the same name): the handler deletes the user and registers it again.
-    const refused = old.spec.IdentityType === IdentityType.IAM_IDENTITY_CENTER;
+  if (old.spec.IdentityType !== user.spec.IdentityType) {
+    // The same QuickSight user name and ARN under another identity type: QuickSight cannot change
+    // it, and the handler refuses to deregister the user first (lambda/lifecycle.ts).
     return {
       ...base,
-      kind: ChangeKind.REPLACE,
-      destructive: true,
-      reason: refused
-        ? `${describeIdentityChange(identity)}: QuickSight cannot change it in place, and refuses to delete an IAM Identity Center user, so the deployment fails: remove the user from IAM Identity Center first`
-        : `${describeIdentityChange(identity)}: QuickSight cannot change it in place, so the user is deleted and registered again (${ORPHANED})`,
+      kind: ChangeKind.REFUSED,
+      destructive: false,
+      reason: `identityType changes keeping the user name: QuickSight cannot change a user's identity type, and deregistering the user first would orphan what it owns, so the deployment fails and rolls back, the user untouched. To change it: remove the user (with removalPolicy: destroy) in one deployment, which deletes it (${ORPHANED}), then declare it again with identityType ${user.spec.IdentityType}`,
       fields: [...identity.map((f) => specChange(f, old.spec, user.spec)), ...updates],
     };
+  }
+  if (identity.length > 0) {
+    // Another IAM ARN with the same QuickSight name (the IAM path changed: IAM user and role names
+    // are unique in an account, so it is the same IAM identity): nothing changes in QuickSight.
+    updates.unshift(...identity.map((f) => specChange(f, old.spec, user.spec)));
   }
   if (updates.length > 0) return { ...base, kind: ChangeKind.UPDATE, destructive: false, fields: updates, reason: moveNote(user, stackBefore, stackAfter) };
   if (stackBefore !== stackAfter) return { ...base, kind: ChangeKind.MOVE, destructive: false, fields: [], reason: moveNote(user, stackBefore, stackAfter) };
@@ -262,6 +266,7 @@ const SYMBOLS: Record<ChangeKind, string> = {
   [ChangeKind.REMOVE]: '-',
   [ChangeKind.UPDATE]: '~',
   [ChangeKind.MOVE]: '>',
+  [ChangeKind.REFUSED]: 'x',
 };
 
 export function formatPlan(plan: Plan, format: PlanFormat, subject: PlanSubject): string {
@@ -277,6 +282,7 @@ export function summarize(plan: Plan): string {
   if (plan.changes.length === 0) return `No changes: ${summary.unchanged} user${summary.unchanged === 1 ? '' : 's'} as declared.`;
   const parts = [
     [ChangeKind.ADD, 'to add'], [ChangeKind.UPDATE, 'to update in place'], [ChangeKind.REPLACE, 'to replace'], [ChangeKind.REMOVE, 'to remove'], [ChangeKind.MOVE, 'to move'],
+    [ChangeKind.REFUSED, 'refused (the deployment would fail)'],
   ].filter(([kind]) => summary[kind as ChangeKind] > 0).map(([kind, words]) => `${summary[kind as ChangeKind]} ${words}`);
   return `${plan.changes.length} change${plan.changes.length === 1 ? '' : 's'}: ${parts.join(', ')}; ${summary.destructive} destructive; ${summary.unchanged} unchanged.`;
 }
@@ -327,13 +333,16 @@ function formatMarkdown(plan: Plan, subject: PlanSubject): string {
   const code = (text: string) => `\`${text.replace(/`/g, 'ˋ')}\``;
   const where = multipleAccounts(plan);
   const out = [`### QuickSight users plan`, '', `${code(subject.before)} → ${code(subject.after)}`, ''];
+  if (plan.summary[ChangeKind.REFUSED] > 0) {
+    out.push(`> [!CAUTION]\n> **${plan.summary[ChangeKind.REFUSED]} change${plan.summary[ChangeKind.REFUSED] === 1 ? '' : 's'} the deployment would refuse** (see the details): it would fail and roll back.`, '');
+  }
   if (plan.summary.destructive > 0) {
     out.push(`> [!WARNING]\n> **${plan.summary.destructive} destructive change${plan.summary.destructive === 1 ? '' : 's'}**: QuickSight deletes ${plan.summary.destructive === 1 ? 'a user, and what it owns' : 'users, and what they own'} (dashboards, analyses, datasets) is left without an owner.`, '');
   }
   if (plan.changes.length > 0) {
     out.push(`| | change | user | ${where ? 'namespace @ account/region' : 'namespace'} | stack | details |`, '|---|---|---|---|---|---|');
     for (const c of plan.changes) {
-      out.push(`| ${c.destructive ? '⚠️' : SYMBOLS[c.kind].replace('>', '→').replace('~', '✎')} | ${c.kind}${c.destructive ? ' **(destructive)**' : ''} | ${cell(code(c.userName))} | ${cell(where ? `${c.namespace} @ ${c.awsAccountId}/${c.identityRegion}` : c.namespace)} | ${cell(stackColumn(c))} | ${cell(details(c, code))} |`);
+      out.push(`| ${c.destructive ? '⚠️' : SYMBOLS[c.kind].replace('>', '→').replace('~', '✎').replace('x', '⛔')} | ${c.kind}${c.destructive ? ' **(destructive)**' : ''} | ${cell(code(c.userName))} | ${cell(where ? `${c.namespace} @ ${c.awsAccountId}/${c.identityRegion}` : c.namespace)} | ${cell(stackColumn(c))} | ${cell(details(c, code))} |`);
     }
     out.push('');
   }

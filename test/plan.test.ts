@@ -50,7 +50,7 @@ const HEAD = BASE
   .replace(/  - userName: bob\n    identityType: QUICKSIGHT\n    email: bob@corp.test\n/, '')
   // replaced under a new name (the same email): a new user, the old one deleted
   .replace('userName: carol', 'userName: carol.smith')
-  // replaced in place: same name, another identity type
+  // refused: same name, another identity type
   .replace(/userName: dave\n    identityType: QUICKSIGHT/, 'userName: dave\n    identityType: IAM_IDENTITY_CENTER')
   // removed, but kept in QuickSight (removalPolicy: retain; IAM Identity Center)
   .replace(/  - userName: frank\n(    .*\n){3}/, '')
@@ -132,12 +132,12 @@ describe('each kind of change between two revisions', () => {
     expect(change('carol')).toBeUndefined();
   });
 
-  test('replaced in place (same name, another identity type): destructive, with the reason', () => {
+  test('same name, another identity type: refused (the deployment would fail and roll back), with the two-deployment way', () => {
     expect(change('dave')).toMatchObject({
-      kind: ChangeKind.REPLACE,
-      destructive: true,
+      kind: ChangeKind.REFUSED,
+      destructive: false,
       fields: [{ field: 'identityType', before: 'QUICKSIGHT', after: 'IAM_IDENTITY_CENTER' }],
-      reason: expect.stringContaining('identityType changes: QuickSight cannot change it in place, so the user is deleted and registered again'),
+      reason: expect.stringMatching(/^identityType changes keeping the user name: .*the deployment fails and rolls back, the user untouched\. To change it: remove the user \(with removalPolicy: destroy\) in one deployment, .*then declare it again with identityType IAM_IDENTITY_CENTER$/),
     });
   });
 
@@ -145,10 +145,10 @@ describe('each kind of change between two revisions', () => {
     expect(change('ivy')).toMatchObject({ kind: ChangeKind.ADD, destructive: false, identityType: 'QUICKSIGHT', role: 'READER', stackAfter: 'QuickSightUsers' });
     expect(change('erin')).toBeUndefined();
     expect(change('hank')).toBeUndefined();
-    expect(result.summary).toEqual({ add: 1, replace: 2, remove: 3, update: 1, move: 0, destructive: 3, unchanged: 2 });
-    // Destructive first, then the rest; each kind by name.
+    expect(result.summary).toEqual({ add: 1, replace: 1, remove: 3, update: 1, move: 0, refused: 1, destructive: 2, unchanged: 2 });
+    // Refused and destructive first, then the rest; each kind by name.
     expect(result.changes.map((c) => `${c.kind} ${c.userName}`)).toEqual([
-      'replace carol.smith', 'replace dave', 'remove bob', 'remove frank', 'remove gina', 'update alice', 'add ivy',
+      'refused dave', 'replace carol.smith', 'remove bob', 'remove frank', 'remove gina', 'update alice', 'add ivy',
     ]);
   });
 
@@ -167,18 +167,19 @@ describe('formats', () => {
     const lines = stdout.split('\n');
     expect(lines[0]).toBe(`Plan: users.yaml@${base} → users.yaml@${head}`);
     expect(lines[2]).toMatch(/^change +user +namespace +stack +details$/);
-    expect(lines[3]).toMatch(/^! replace \(DESTRUCTIVE\) +carol\.smith +default +QuickSightUsers +was carol; userName: carol → carol\.smith; userName changes: /);
+    expect(lines[3]).toMatch(/^x refused +dave +default +QuickSightUsers +identityType: QUICKSIGHT → IAM_IDENTITY_CENTER; identityType changes keeping the user name: /);
+    expect(lines[4]).toMatch(/^! replace \(DESTRUCTIVE\) +carol\.smith +default +QuickSightUsers +was carol; userName: carol → carol\.smith; userName changes: /);
     expect(stdout).toMatch(/^~ update +alice +default +QuickSightUsers +email: changed; role: AUTHOR → ADMIN; tags\.cost-center: \(none\) → 42; tags\.team: finance → sales; adoptExistingUser: true → false$/m);
     expect(stdout).toMatch(/^\+ add +ivy +default +QuickSightUsers +QUICKSIGHT, READER$/m);
-    expect(stdout).toContain('7 changes: 1 to add, 1 to update in place, 2 to replace, 3 to remove; 3 destructive; 2 unchanged.');
+    expect(stdout).toContain('7 changes: 1 to add, 1 to update in place, 1 to replace, 3 to remove, 1 refused (the deployment would fail); 2 destructive; 2 unchanged.');
   });
 
   test('markdown: a pull-request comment with a warning and a table', () => {
     const { stdout } = plan('--file', 'users.yaml', '--base', base, '--head', head, '--format', 'markdown');
     expect(stdout).toContain('### QuickSight users plan');
-    expect(stdout).toContain('> [!WARNING]\n> **3 destructive changes**');
+    expect(stdout).toContain('> [!WARNING]\n> **2 destructive changes**');
     expect(stdout).toContain('| | change | user | namespace | stack | details |\n|---|---|---|---|---|---|');
-    expect(stdout).toContain('| ⚠️ | replace **(destructive)** | `dave` | default | QuickSightUsers | identityType: `QUICKSIGHT` → `IAM_IDENTITY_CENTER`;');
+    expect(stdout).toContain('| ⛔ | refused | `dave` | default | QuickSightUsers | identityType: `QUICKSIGHT` → `IAM_IDENTITY_CENTER`;');
     expect(stdout).toContain('| + | add | `ivy` | default | QuickSightUsers | QUICKSIGHT, READER |');
   });
 
@@ -199,7 +200,7 @@ describe('exit codes', () => {
   test('3 with --fail-on-destructive when something would be deleted or replaced; 0 when nothing is', () => {
     const gated = plan('--file', 'users.yaml', '--base', base, '--head', head, '--fail-on-destructive');
     expect(gated.code).toBe(EXIT.DESTRUCTIVE);
-    expect(gated.stderr).toBe('3 destructive changes (--fail-on-destructive)\n');
+    expect(gated.stderr).toBe('2 destructive changes (--fail-on-destructive)\n');
     const gentle = commit(BASE.replace('role: AUTHOR', 'role: ADMIN').concat('  - {userName: ivy, identityType: QUICKSIGHT, email: ivy@corp.test}\n'));
     const ok = plan('--file', 'users.yaml', '--base', base, '--head', gentle, '--fail-on-destructive');
     expect(ok.code).toBe(EXIT.OK);
@@ -251,8 +252,31 @@ describe('sources', () => {
     const b = path.join(repo, 'b.yaml');
     fs.writeFileSync(a, BASE);
     fs.writeFileSync(b, HEAD);
-    expect(jsonPlan(a, b).summary).toEqual({ add: 1, replace: 2, remove: 3, update: 1, move: 0, destructive: 3, unchanged: 2 });
+    expect(jsonPlan(a, b).summary).toEqual({ add: 1, replace: 1, remove: 3, update: 1, move: 0, refused: 1, destructive: 2, unchanged: 2 });
     expect(plan('a.yaml', 'b.yaml').stdout.split('\n')[0]).toBe('Plan: a.yaml → b.yaml');
+  });
+
+  test('an IAM ARN that only moves to another IAM path is an update (the same IAM identity), not a replacement', () => {
+    const a = path.join(repo, 'a.yaml');
+    const b = path.join(repo, 'b.yaml');
+    fs.writeFileSync(a, BASE);
+    fs.writeFileSync(b, BASE.replace('user/erin', 'user/team/erin'));
+    const result = jsonPlan(a, b);
+    expect(result.changes).toEqual([expect.objectContaining({
+      kind: ChangeKind.UPDATE, userName: 'erin', destructive: false,
+      fields: [{ field: 'iamArn', before: 'arn:aws:iam::123456789012:user/erin', after: 'arn:aws:iam::123456789012:user/team/erin' }],
+    })]);
+  });
+
+  test('--fail-on-destructive also fails a change the deployment would refuse', () => {
+    const a = path.join(repo, 'a.yaml');
+    const b = path.join(repo, 'b.yaml');
+    fs.writeFileSync(a, BASE);
+    fs.writeFileSync(b, BASE.replace(/userName: dave\n    identityType: QUICKSIGHT/, 'userName: dave\n    identityType: IAM_IDENTITY_CENTER'));
+    const result = plan('a.yaml', 'b.yaml', '--fail-on-destructive');
+    expect(result.code).toBe(EXIT.DESTRUCTIVE);
+    expect(result.stderr).toBe('1 change the deployment would refuse (--fail-on-destructive)\n');
+    expect(plan('a.yaml', 'b.yaml').code).toBe(EXIT.OK);
   });
 
   test('--account and --identity-region replace the defaults on both sides, as -c does for the app', () => {

@@ -5,7 +5,8 @@
 //
 // - Python: every generated .py file byte-compiles (py_compile), and every type of the .jsii
 //   assembly is there with the same members in snake_case: QuickSightUser(scope, id, *, <each prop
-//   of QuickSightUserProps>), the structs' keyword arguments, the enums' members.
+//   of QuickSightUserProps>), the structs' keyword arguments, the enums' members; and the README's
+//   Python example compiles and calls QuickSightUser with keyword arguments it has.
 // - Java: every generated .java file parses (the JDK's own parser), and every type is there with
 //   the same members: QuickSightUser.Builder.create(scope, id).<each prop>(...), the structs'
 //   getters and builders, the enums' constants.
@@ -71,7 +72,7 @@ const list = (names) => `(${names.join(', ')})`;
 
 function checkPython() {
   const dir = path.join(outdir, 'python', 'src', targets.python.module.replace(/\./g, path.sep));
-  const api = readApi('Python', 'python3', [path.join(__dirname, 'python_api.py'), dir]);
+  const api = readApi('Python', 'python3', [path.join(__dirname, 'python_api.py'), dir, path.join(root, 'README.md')]);
   for (const type of localTypes) {
     const found = api.classes[type.name];
     expect(found, `Python: class ${type.name} is missing`);
@@ -100,8 +101,23 @@ function checkPython() {
     }
     for (const prop of type.properties ?? []) expect(has(snake(prop.name)), `Python: ${type.name}.${snake(prop.name)} is missing`);
   }
+  const { snippets } = api;
+  expect(snippets.blocks > 0 && snippets.calls.length > 0, 'Python: the README has no Python example calling the package');
+  for (const name of snippets.imported) expect(name in api.classes, `Python: the README imports ${name}, which the package does not have`);
+  for (const call of snippets.calls) {
+    const where = `the README's Python (block ${call.block}, line ${call.line}): ${call.callee}(...)`;
+    const init = api.classes[call.callee]?.methods.__init__;
+    const type = localTypes.find((t) => t.name === call.callee);
+    if (!init || !type?.initializer) continue;
+    const shape = callShape(type.initializer);
+    const required = shape.keywordStruct ? structProperties(shape.keywordStruct.type.fqn).filter((p) => !p.optional).map((p) => snake(p.name)) : [];
+    expect(call.positional === init.positional.length - 1, `${where} passes ${call.positional} positional arguments, not ${init.positional.length - 1}`);
+    for (const k of call.keyword) expect(init.keyword.includes(k), `${where} passes ${k}, which it does not take`);
+    for (const k of required) expect(call.keyword.includes(k), `${where} leaves out the required ${k}`);
+  }
   const user = api.classes.QuickSightUser.methods.__init__;
   return `Python: ${api.compiled} files compile; ${localTypes.length} types as in the assembly; ` +
+    `the README's ${snippets.calls.length} calls match; ` +
     `QuickSightUser(${user.positional.slice(1).join(', ')}, *, ${user.keyword.length} keyword arguments: ${user.keyword.join(', ')})`;
 }
 
@@ -167,7 +183,7 @@ const summaries = [
 ];
 for (const summary of summaries) console.log(summary);
 if (problems.length > 0) {
-  console.error(`\n${problems.length} problem(s) in the generated packages:\n- ${problems.join('\n- ')}`);
+  console.error(`\n${problems.length} problem(s):\n- ${problems.join('\n- ')}`);
   process.exit(1);
 }
 console.log('targets: all four generated packages match the .jsii assembly');

@@ -1,16 +1,21 @@
 """The API of the generated Python package, read without importing it.
 
-Usage: python3 python_api.py <package dir>
+Usage: python3 python_api.py <package dir> [<Markdown file>]
 
 Byte-compiles every .py file under the package (py_compile: the generated code is valid Python;
 importing it needs the jsii runtime and aws-cdk-lib from PyPI, which this machine cannot reach),
 then prints, as JSON, each class of the package's __init__.py with the parameters of its methods:
 the positional ones and the keyword-only ones (a jsii struct passed last becomes keyword
 arguments). check.js compares them with the .jsii assembly.
+
+With a Markdown file (the README), also compiles its ```python blocks and lists what they import
+from the package and the calls they make to it (class, number of positional arguments, keyword
+names), for check.js to hold against the same API.
 """
 import ast
 import json
 import pathlib
+import re
 import py_compile
 import sys
 import tempfile
@@ -23,7 +28,29 @@ def parameters(function: ast.FunctionDef) -> dict:
     }
 
 
-def main(package_dir: str) -> None:
+def snippets(markdown: pathlib.Path, module: str) -> dict:
+    blocks = re.findall(r"^```python\n(.*?)^```", markdown.read_text(encoding="utf-8"), re.S | re.M)
+    imported, calls = [], []
+    for number, block in enumerate(blocks, 1):
+        tree = ast.parse(compile(block, f"{markdown.name}, python block {number}", "exec", ast.PyCF_ONLY_AST))
+        names = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == module:
+                names |= {alias.name for alias in node.names}
+        imported += sorted(names)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names:
+                calls.append({
+                    "block": number,
+                    "line": node.lineno,
+                    "callee": node.func.id,
+                    "positional": len(node.args),
+                    "keyword": [k.arg for k in node.keywords],
+                })
+    return {"blocks": len(blocks), "imported": imported, "calls": calls}
+
+
+def main(package_dir: str, markdown: str = "") -> None:
     package = pathlib.Path(package_dir)
     files = sorted(package.rglob("*.py"))
     if not files:
@@ -49,8 +76,11 @@ def main(package_dir: str) -> None:
             elif isinstance(item, ast.Assign):
                 members += [t.id for t in item.targets if isinstance(t, ast.Name)]
         classes[node.name] = {"methods": methods, "members": members}
-    print(json.dumps({"compiled": len(files), "classes": classes}))
+    result = {"compiled": len(files), "classes": classes}
+    if markdown:
+        result["snippets"] = snippets(pathlib.Path(markdown), package.name)
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])

@@ -984,7 +984,7 @@ describe('the emulator follows the official model (botocore), not the library', 
 describe('hooks and the call log', () => {
   test('beforeNext runs once, right before the next request of that operation', async () => {
     emulator.putUser({ accountId: ACCOUNT, userName: 'alice', email: 'a@example.com', role: 'READER', identityType: 'QUICKSIGHT' });
-    emulator.beforeNext('DeleteUser', () => emulator.removeUser(ACCOUNT, NS, 'alice'));
+    emulator.beforeNext('DeleteUser', ({ params }) => emulator.removeUser(params.AwsAccountId, params.Namespace, params.UserName));
     await client().send(new DescribeUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'alice' }));
     await expectServiceError(client().send(new DeleteUserCommand({ AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'alice' })), 'ResourceNotFoundException', 404);
     emulator.putUser({ accountId: ACCOUNT, userName: 'alice', email: 'a@example.com', role: 'READER', identityType: 'QUICKSIGHT' });

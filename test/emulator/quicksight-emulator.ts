@@ -47,6 +47,12 @@ export interface CallRecord {
   request?: RawRequest;
 }
 
+/** What a beforeNext hook learns of the request it runs before. */
+export interface HookedRequest {
+  readonly operation: string;
+  readonly params: Readonly<Record<string, string>>;
+}
+
 export interface EmulatorOptions extends AccountOptions {
   /** The QuickSight identity region: user calls signed for any other region are refused. Default us-east-1. */
   identityRegion?: string;
@@ -79,7 +85,7 @@ export class QuickSightEmulator {
   private readonly store: UserStore;
   private readonly server: Server;
   private policy?: IamPolicy;
-  private hooks: Array<{ operation: string; run: () => void }> = [];
+  private hooks: Array<{ operation: string; run: (request: HookedRequest) => void }> = [];
   private callLog: CallRecord[] = [];
   private faultTally = zeroFaultCounts();
   private readonly pendingDelays = new Set<() => void>();
@@ -129,9 +135,10 @@ export class QuickSightEmulator {
 
   /**
    * Runs `hook` once, right before the next request of `operation` reaches its operation (after
-   * faults and authorization): a change behind the caller's back between two of its calls.
+   * faults and authorization): a change behind the caller's back between two of its calls. The hook
+   * gets the request's decoded path labels (AwsAccountId, Namespace, UserName, ResourceArn...).
    */
-  public beforeNext(operation: string, hook: () => void): void {
+  public beforeNext(operation: string, hook: (request: HookedRequest) => void): void {
     this.hooks.push({ operation, run: hook });
   }
 
@@ -254,7 +261,7 @@ export class QuickSightEmulator {
       const hook = this.hooks.find((h) => h.operation === route.operation);
       if (hook) {
         this.hooks = this.hooks.filter((h) => h !== hook);
-        hook.run();
+        hook.run({ operation: route.operation, params: { ...params } });
       }
       const context: OperationContext = { store: this.store, account: this.account, region };
       const result = route.handler(context, { params, query: new URLSearchParams(rawQuery), body: parseBody(rawBody) });

@@ -259,11 +259,25 @@ async function deleteIfPresent(api: QuickSightUsers, address: UserAddress): Prom
     await api.delete(address);
   } catch (error) {
     if (isServiceError(error, 'ResourceNotFoundException')) return;
-    if (/managed by IAM Identity Center/i.test((error as Error).message ?? '')) {
-      // QuickSight refuses to delete users that IAM Identity Center manages.
-      throw new IdentityCenterManaged(address.userName);
-    }
+    if (await refusedForIdentityCenter(api, address, error)) throw new IdentityCenterManaged(address.userName);
     throw error;
+  }
+}
+
+/**
+ * Whether QuickSight refused a DeleteUser because IAM Identity Center manages the user. The public
+ * record shows AccessDeniedException ("Operation is disabled for identities managed by IAM
+ * Identity Center") for such calls, but not for DeleteUser itself, and AccessDeniedException also
+ * means a missing permission: so the refusal is recognised by what is certain, a client error
+ * (4xx) on a user whose identity type is IAM_IDENTITY_CENTER, not by its wording.
+ */
+async function refusedForIdentityCenter(api: QuickSightUsers, address: UserAddress, error: unknown): Promise<boolean> {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (status === undefined || status < 400 || status >= 500 || status === 429) return false;
+  try {
+    return (await api.describe(address)).IdentityType === 'IAM_IDENTITY_CENTER';
+  } catch {
+    return false;
   }
 }
 

@@ -40,7 +40,7 @@ export interface QuickSightUsers {
   untag(arn: string, keys: string[]): Promise<void>;
   /** The calls made, by operation (for the log line and tests). */
   readonly calls?: CallCounts;
-  /** The operation called last: the one that failed, when a step fails. */
+  /** The operation that failed last, or else the one called last: what a FAILED reason is about. */
   readonly lastOperation?: string;
   /** The last error that was retried: reported when the deadline cuts the retries short. */
   readonly lastRetriedError?: unknown;
@@ -53,8 +53,9 @@ export type CallCounts = Record<string, number>;
 
 export class SdkQuickSightUsers implements QuickSightUsers {
   public readonly calls: CallCounts = {};
-  /** The operation called last: the one that failed, when a step fails. */
+  /** The operation that failed last, or else the one called last. */
   public lastOperation?: string;
+  private failed = false;
   private readonly client: QuickSightClient;
   private readonly retryStrategy = new HandlerRetryStrategy();
 
@@ -72,7 +73,7 @@ export class SdkQuickSightUsers implements QuickSightUsers {
   }
 
   public async register(spec: UserSpec, tags: UserTag[]) {
-    const out = await this.client.send(new RegisterUserCommand({
+    const out = await this.send('RegisterUser', (options) => this.client.send(new RegisterUserCommand({
       AwsAccountId: spec.AwsAccountId,
       Namespace: spec.Namespace,
       IdentityType: spec.IdentityType as RegisterUserCommand['input']['IdentityType'],
@@ -86,47 +87,58 @@ export class SdkQuickSightUsers implements QuickSightUsers {
       CustomFederationProviderUrl: spec.CustomFederationProviderUrl,
       ExternalLoginId: spec.ExternalLoginId,
       Tags: tags.length > 0 ? tags : undefined,
-    }), this.call('RegisterUser'));
+    }), options));
     return { user: out.User!, invitationUrl: out.UserInvitationUrl };
   }
 
   public async describe(address: UserAddress) {
-    const out = await this.client.send(new DescribeUserCommand(pathOf(address)), this.call('DescribeUser'));
+    const out = await this.send('DescribeUser', (options) => this.client.send(new DescribeUserCommand(pathOf(address)), options));
     return out.User!;
   }
 
   public async update(address: UserAddress, update: UserUpdate) {
-    const out = await this.client.send(new UpdateUserCommand({
+    const out = await this.send('UpdateUser', (options) => this.client.send(new UpdateUserCommand({
       ...pathOf(address),
       ...update,
       Role: update.Role as UpdateUserCommand['input']['Role'],
-    }), this.call('UpdateUser'));
+    }), options));
     return out.User!;
   }
 
   public async delete(address: UserAddress) {
-    await this.client.send(new DeleteUserCommand(pathOf(address)), this.call('DeleteUser'));
+    await this.send('DeleteUser', (options) => this.client.send(new DeleteUserCommand(pathOf(address)), options));
   }
 
   public async listTags(arn: string) {
-    const out = await this.client.send(new ListTagsForResourceCommand({ ResourceArn: arn }), this.call('ListTagsForResource'));
+    const out = await this.send('ListTagsForResource', (options) => this.client.send(new ListTagsForResourceCommand({ ResourceArn: arn }), options));
     return Object.fromEntries((out.Tags ?? []).map((t) => [t.Key!, t.Value!]));
   }
 
   public async tag(arn: string, tags: UserTag[]) {
-    await this.client.send(new TagResourceCommand({ ResourceArn: arn, Tags: tags }), this.call('TagResource'));
+    await this.send('TagResource', (options) => this.client.send(new TagResourceCommand({ ResourceArn: arn, Tags: tags }), options));
   }
 
   public async untag(arn: string, keys: string[]) {
-    await this.client.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: keys }), this.call('UntagResource'));
+    await this.send('UntagResource', (options) => this.client.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: keys }), options));
   }
 
-  /** Counts the call, then returns the options every send takes (the event's deadline). */
-  private call(operation: string) {
+  /**
+   * Sends one command under the event's deadline, counting it. `lastOperation` names the command
+   * that failed last (the one a FAILED reason is about, even when a later call succeeded), or else
+   * the one sent last.
+   */
+  private async send<Output>(operation: string, request: (options: { abortSignal?: AbortSignal }) => Promise<Output>): Promise<Output> {
     this.calls[operation] = (this.calls[operation] ?? 0) + 1;
-    this.lastOperation = operation;
-    return { abortSignal: this.abortSignal };
+    if (!this.failed) this.lastOperation = operation;
+    try {
+      return await request({ abortSignal: this.abortSignal });
+    } catch (error) {
+      this.lastOperation = operation;
+      this.failed = true;
+      throw error;
+    }
   }
+
 }
 
 function pathOf(address: UserAddress) {

@@ -64,12 +64,6 @@ describe('create', () => {
     expect(user('Analysts/carol')!.role).toBe('AUTHOR');
   });
 
-  test('an IAM Identity Center user', async () => {
-    const outcome = await run(createEvent(quickSightUser('dave', { IdentityType: 'IAM_IDENTITY_CENTER', CustomPermissionsName: 'NoExports' })));
-    expect(outcome.Data).toMatchObject({ UserName: 'dave', InvitationUrl: '' });
-    expect(user('dave')).toMatchObject({ identityType: 'IAM_IDENTITY_CENTER', customPermissionsName: 'NoExports' });
-  });
-
   test('external login and custom permissions are registered', async () => {
     await run(createEvent(iamUser('erin', {
       CustomPermissionsName: 'NoExports', ExternalLoginFederationProviderType: 'CUSTOM_OIDC', CustomFederationProviderUrl: 'https://login.example.com', ExternalLoginId: 'erin-1',
@@ -127,10 +121,10 @@ describe('adopt', () => {
   });
 
   test('an existing user of another identity type is not adopted', async () => {
-    emulator().putUser({ accountId: ACCOUNT, userName: 'dave', email: 'dave@example.com', role: 'READER', identityType: 'QUICKSIGHT' });
-    const reason = await failureOf(createEvent(quickSightUser('dave', { IdentityType: 'IAM_IDENTITY_CENTER' })));
-    expect(reason).toMatch(/^QuickSight user 'dave' already exists with identity type QUICKSIGHT, but this stack declares IAM_IDENTITY_CENTER/);
-    expect(user('dave')!.identityType).toBe('QUICKSIGHT');
+    emulator().putUser({ accountId: ACCOUNT, userName: 'dave', email: 'dave@example.com', role: 'READER', identityType: 'IAM', iamArn: `arn:aws:iam::${ACCOUNT}:user/dave` });
+    const reason = await failureOf(createEvent(quickSightUser('dave')));
+    expect(reason).toMatch(/^QuickSight user 'dave' already exists with identity type IAM, but this stack declares QUICKSIGHT/);
+    expect(user('dave')!.identityType).toBe('IAM');
   });
 });
 
@@ -346,14 +340,6 @@ describe('delete', () => {
   test('a physical id that is not a user ARN (never created) makes no call', async () => {
     await run(deleteEvent('not-an-arn', quickSightUser('alice')));
     expect(emulator().calls).toEqual([]);
-  });
-
-  test('an IAM Identity Center user QuickSight refuses to delete is left in place, and the Delete succeeds', async () => {
-    const { PhysicalResourceId } = await created(quickSightUser('dave', { IdentityType: 'IAM_IDENTITY_CENTER' }));
-    const outcome = await run(deleteEvent(PhysicalResourceId, quickSightUser('dave')));
-    expect(outcome.PhysicalResourceId).toBe(PhysicalResourceId);
-    expect(user('dave')).toBeDefined();
-    expect(logLines.some((line) => line.includes('left in place: managed by IAM Identity Center'))).toBe(true);
   });
 });
 

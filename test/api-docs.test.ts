@@ -11,7 +11,9 @@ const REBUILD = 'run `npm run build` and commit API.md';
 
 test('the .jsii assembly is newer than every source of the construct library', () => {
   // GIVEN the assembly the build compiled
-  const assembly = fs.statSync(path.join(ROOT, '.jsii')).mtimeMs;
+  const file = path.join(ROOT, '.jsii');
+  expect({ assembly: fs.existsSync(file), fix: 'run `npm run build`' }).toEqual({ assembly: true, fix: 'run `npm run build`' });
+  const assembly = fs.statSync(file).mtimeMs;
   // THEN no file of lib/ has changed since
   const newer = fs.readdirSync(path.join(ROOT, 'lib'))
     .filter((file) => file.endsWith('.ts') && fs.statSync(path.join(ROOT, 'lib', file)).mtimeMs > assembly);

@@ -267,13 +267,15 @@ async function deleteIfPresent(api: QuickSightUsers, address: UserAddress): Prom
 /**
  * Whether QuickSight refused a DeleteUser because IAM Identity Center manages the user. The public
  * record shows AccessDeniedException ("Operation is disabled for identities managed by IAM
- * Identity Center") for such calls, but not for DeleteUser itself, and AccessDeniedException also
- * means a missing permission: so the refusal is recognised by what is certain, a client error
- * (4xx) on a user whose identity type is IAM_IDENTITY_CENTER, not by its wording.
+ * Identity Center") for such calls, but not for DeleteUser itself, so the refusal is recognised by
+ * what is certain: a client error on a user whose identity type is IAM_IDENTITY_CENTER. Except
+ * IAM's own refusal of the call (a missing permission: HTTP 403, "... is not authorized to
+ * perform: ..."), which must fail the Delete rather than leave the user silently in place.
  */
 async function refusedForIdentityCenter(api: QuickSightUsers, address: UserAddress, error: unknown): Promise<boolean> {
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  if (status === undefined || status < 400 || status >= 500 || status === 429) return false;
+  if (status === undefined || status < 400 || status >= 500 || status === 403 || status === 429) return false;
+  if (/is not authorized to perform/i.test((error as Error).message ?? '')) return false;
   try {
     return (await api.describe(address)).IdentityType === 'IAM_IDENTITY_CENTER';
   } catch {

@@ -19,6 +19,20 @@ export const HANDLER_ACTIONS = [
 ];
 
 /**
+ * What the handler needs to let go of a user it managed in a namespace the stack no longer
+ * declares: CloudFormation updates the role's policy before the custom resources and runs the
+ * cleanup Delete of the old user last, under the new policy. So these are granted on every
+ * namespace (`user/*`) of each account and identity region in use; the owner marker keeps the
+ * handler from deleting a user it does not manage.
+ */
+export const HANDLER_CLEANUP_ACTIONS = [
+  'quicksight:DescribeUser',
+  'quicksight:DeleteUser',
+  'quicksight:UntagResource',
+  'quicksight:ListTagsForResource',
+];
+
+/**
  * The CloudFormation action the handler calls: on a Delete of a user it did not register itself,
  * it reads its own stack's status to tell a rollback from an intended delete. Granted on the
  * stack's own id (AWS::StackId), nothing else.
@@ -53,6 +67,7 @@ export class QuickSightUserProvider extends Construct {
   /** The Lambda function that calls QuickSight. */
   public readonly handler: lambda.Function;
   private readonly quickSightStatement: iam.PolicyStatement;
+  private readonly cleanupStatement: iam.PolicyStatement;
   private readonly grantedScopes = new Set<string>();
   private readonly grantedArns: string[] = [];
   private readonly handlerPolicy: CfnResource;
@@ -68,6 +83,8 @@ export class QuickSightUserProvider extends Construct {
     handlerLogs.grant(handlerRole, 'logs:CreateLogStream', 'logs:PutLogEvents');
     this.quickSightStatement = new iam.PolicyStatement({ actions: HANDLER_ACTIONS, resources: [] });
     handlerRole.addToPrincipalPolicy(this.quickSightStatement);
+    this.cleanupStatement = new iam.PolicyStatement({ actions: HANDLER_CLEANUP_ACTIONS, resources: [] });
+    handlerRole.addToPrincipalPolicy(this.cleanupStatement);
     handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: HANDLER_STACK_ACTIONS, resources: [Aws.STACK_ID] }));
     this.handlerPolicy = defaultPolicyOf(handlerRole);
 
@@ -102,23 +119,28 @@ export class QuickSightUserProvider extends Construct {
       'The CDK Provider framework only invokes this stack\'s QuickSightUser handler: aws-cdk-lib grants lambda:InvokeFunction on that function and on its versions and aliases (<function ARN>:*), no other function.');
   }
 
-  /** Lets the handler manage the users of a namespace (`user/<namespace>/*`); once per scope. */
+  /**
+   * Lets the handler manage the users of a namespace (`user/<namespace>/*`), and let go of the users
+   * of any namespace of that account and identity region (`user/*`: see HANDLER_CLEANUP_ACTIONS);
+   * once per scope.
+   */
   public grantNamespace(awsAccountId: string, identityRegion: string, namespace: string): void {
-    const key = [awsAccountId, identityRegion, namespace].join('|');
-    if (this.grantedScopes.has(key)) return;
-    this.grantedScopes.add(key);
-    const arn = Stack.of(this).formatArn({
-      service: 'quicksight',
-      region: identityRegion,
-      account: awsAccountId,
-      resource: 'user',
-      resourceName: `${namespace}/*`,
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    const userArns = (resourceName: string) => Stack.of(this).formatArn({
+      service: 'quicksight', region: identityRegion, account: awsAccountId, resource: 'user', resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
-    this.quickSightStatement.addResources(arn);
-    this.grantedArns.push(`Resource::${nagForm(Stack.of(this).resolve(arn))}`);
+    const regionKey = [awsAccountId, identityRegion].join('|');
+    const key = [regionKey, namespace].join('|');
+    if (this.grantedScopes.has(key)) return;
+    if (![...this.grantedScopes].some((scope) => scope.startsWith(`${regionKey}|`))) this.grant(this.cleanupStatement, userArns('*'));
+    this.grantedScopes.add(key);
+    this.grant(this.quickSightStatement, userArns(`${namespace}/*`));
     acknowledgeNagFinding(this.handlerPolicy, 'AwsSolutions-IAM5', this.grantedArns,
-      'The handler registers, updates and deregisters the QuickSight users this stack declares, whose names are only final at deploy time (IAM role sessions, parameters): its QuickSight actions are granted on user/<namespace>/* of each account, identity region and namespace in use, never on the rest of QuickSight.');
+      'The handler registers, updates and deregisters the QuickSight users this stack declares, whose names are only final at deploy time (IAM role sessions, parameters): its QuickSight actions are granted on user/<namespace>/* of each account, identity region and namespace in use, and the four it needs to let go of a user that moved to another namespace (the cleanup runs under the new policy) on user/* of each account and identity region in use; never on the rest of QuickSight.');
+  }
+
+  private grant(statement: iam.PolicyStatement, arn: string): void {
+    statement.addResources(arn);
+    this.grantedArns.push(`Resource::${nagForm(Stack.of(this).resolve(arn))}`);
   }
 }
 

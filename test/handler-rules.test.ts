@@ -117,12 +117,9 @@ describe('an account that authenticates with IAM Identity Center', () => {
     });
   });
 
-  // KNOWN BUG (reported to the handler's owner): the handler takes any 4xx on DeleteUser of an IAM
-  // Identity Center user for "managed by IAM Identity Center", so IAM's own refusal (403, "User: ...
-  // is not authorized to perform: quicksight:DeleteUser") is swallowed and the user silently left
-  // in place. QuickSight's refusal comes with 401, IAM's with 403. test.failing keeps the suite
-  // green while the bug stands and fails once it is fixed: then make it a plain test.
-  test.failing('a missing permission is not IAM Identity Center: IAM\'s refusal (403) of DeleteUser fails the Delete', async () => {
+  // IAM's own refusal (a missing permission: 403, "User: ... is not authorized to perform:
+  // quicksight:DeleteUser") must fail the Delete, not pass for IAM Identity Center's refusal (401).
+  test('a missing permission is not IAM Identity Center: IAM\'s refusal (403) of DeleteUser fails the Delete', async () => {
     const policy = [{ Effect: 'Allow', Action: ['quicksight:RegisterUser', 'quicksight:DescribeUser', 'quicksight:ListTagsForResource', 'quicksight:TagResource', 'quicksight:UntagResource'], Resource: `arn:aws:quicksight:us-east-1:${ACCOUNT}:user/default/*` }];
     await inAccount({ ...sso, identityCenter: { deleteUser: 'accept' }, policy }, async (account) => {
       const { PhysicalResourceId } = await run(createEvent(dave));

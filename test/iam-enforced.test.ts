@@ -124,14 +124,11 @@ describe('the handler under the policy its stack grants it', () => {
 });
 
 describe('grants that change with the template', () => {
-  // KNOWN BUG (reported, not in this file's scope to fix): the construct grants user/<namespace>/* only for
-  // the namespaces the new template declares, and CloudFormation updates the role's policy before
-  // the custom resources that depend on it and runs the cleanup Deletes last. So when the last user
-  // of a namespace (or identity region) moves elsewhere, the cleanup Delete of the old user is
-  // refused by IAM (quicksight:ListTagsForResource), CloudFormation ignores the failed cleanup, and
-  // the old user is left in QuickSight, unmanaged. test.failing keeps the suite green while the bug
-  // stands and fails as soon as it is fixed: then make it a plain test.
-  test.failing('the last user of a namespace moves to another one: the cleanup Delete of the old user runs under the new policy', async () => {
+  // CloudFormation updates the role's policy before the custom resources that depend on it and
+  // runs the cleanup Deletes last: when the last user of a namespace moves elsewhere, the cleanup
+  // Delete of the old user runs under a policy that no longer names that namespace. The construct
+  // grants what letting go of a user needs on user/* of each account and identity region in use.
+  test('the last user of a namespace moves to another one: the cleanup Delete of the old user runs under the new policy', async () => {
     emulator().addNamespace(ACCOUNT, 'finance');
     const stack = new EnforcedStack();
     await stack.deploy((s) => user(s, 'Erin', 'erin', { namespace: 'finance' }));

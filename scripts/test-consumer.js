@@ -5,7 +5,7 @@
 // through the `quicksight-user-cdk/gitops` subpath. The app is type-checked twice: with the
 // module settings `cdk init` writes today (NodeNext) and with the older CommonJS/node ones,
 // which do not read package.json "exports" (typesVersions serves them the subpath's types).
-// Needs a build (npm run build); takes about a minute, most of it npm pack and npm install.
+// Needs a build (npm run build); takes one to two minutes, most of it npm pack and npm install.
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');

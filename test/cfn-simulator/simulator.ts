@@ -460,6 +460,12 @@ export class CloudFormationSimulator {
     // Back to the previous template: resources the update left alone keep their records.
     for (const id of [...this.resourceMap.keys()]) if (!pending.previous.has(id)) this.resourceMap.delete(id);
     for (const [id, resource] of pending.previous) if (!this.resourceMap.has(id)) this.resourceMap.set(id, resource);
+    // The previous template's DeletionPolicy and UpdateReplacePolicy come back too (an update that
+    // only changed a policy records the new one on the resource, with no event).
+    for (const [id, resource] of pending.previous) {
+      const current = this.resourceMap.get(id)!;
+      this.resourceMap.set(id, { ...current, deletionPolicy: resource.deletionPolicy, updateReplacePolicy: resource.updateReplacePolicy });
+    }
     this.template = pending.previousTemplate;
     this.pendingRollback = undefined;
     return this.finish('UPDATE_ROLLBACK_COMPLETE');

@@ -13,6 +13,8 @@ import { ACCOUNT, useEmulator } from './handler-harness';
 
 const emulator = useEmulator({ seed: 7 });
 
+// The emulated account authenticates IAM and QuickSight users (IAM_AND_QUICKSIGHT), as a real
+// account holds either those or IAM Identity Center users, never both.
 const HEADER = `defaults:
   awsAccountId: '${ACCOUNT}'
   identityRegion: us-east-1
@@ -40,7 +42,7 @@ const USERS = `${HEADER}  - userName: alice
     customFederationProviderUrl: https://login.corp.test
     externalLoginId: carol-42
   - userName: dave
-    identityType: IAM_IDENTITY_CENTER
+    identityType: QUICKSIGHT
     email: dave@corp.test
     namespace: finance
 `;

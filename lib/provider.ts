@@ -7,23 +7,23 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 
-/** The QuickSight actions the handler calls, and nothing else. */
+/**
+ * The QuickSight actions that make or change a user: granted on `user/<namespace>/*` of each
+ * account, identity region and namespace the stack declares.
+ */
 export const HANDLER_ACTIONS = [
   'quicksight:RegisterUser',
-  'quicksight:DescribeUser',
   'quicksight:UpdateUser',
-  'quicksight:DeleteUser',
   'quicksight:TagResource',
-  'quicksight:UntagResource',
-  'quicksight:ListTagsForResource',
 ];
 
 /**
- * What the handler needs to let go of a user it managed in a namespace the stack no longer
- * declares: CloudFormation updates the role's policy before the custom resources and runs the
- * cleanup Delete of the old user last, under the new policy. So these are granted on every
- * namespace (`user/*`) of each account and identity region in use; the owner marker keeps the
- * handler from deleting a user it does not manage.
+ * The QuickSight actions that read a user or let go of it (deregister it, or remove its owner
+ * marker). CloudFormation updates the role's policy before the users and runs the cleanup Delete of
+ * a user that moved to another namespace last, under the new policy: so these are granted on every
+ * namespace (`user/*`) of each account and identity region the stack declares. The owner marker
+ * keeps the handler from deleting a user it does not manage. Each action is granted once, in one
+ * of the two statements: a grant taken away always shows.
  */
 export const HANDLER_CLEANUP_ACTIONS = [
   'quicksight:DescribeUser',

@@ -6,7 +6,11 @@ import type {
 } from 'aws-lambda';
 import { handle } from '../lambda';
 import type { Outcome } from '../lambda/lifecycle';
+import { IdentityType, QuickSightUser, UserRole } from '../lib';
 import { CloudFormationEndpoint } from './cfn-simulator/cloudformation-endpoint';
+import type { PolicyStatement } from './emulator/iam';
+import { synth } from './reliability/stacks';
+import { DEFAULT_PSEUDO, handlerPolicyOf } from './security/handler-policy';
 import { QuickSightEmulator } from './emulator/quicksight-emulator';
 
 export const ACCOUNT = '123456789012';
@@ -111,4 +115,20 @@ export function useEmulator(options?: Parameters<typeof QuickSightEmulator.start
     cloudFormation?.setStatus(STACK_ID, 'DELETE_IN_PROGRESS');
   });
   return () => emulator!;
+}
+
+/**
+ * The handler role's policy, as the construct synthesizes it for a stack whose users live in
+ * these scopes (a namespace of REGION, or `<identity region>/<namespace>`) of ACCOUNT: handler
+ * tests run the emulator with it enforced, so a call the handler makes without the grant for it
+ * fails the test (test/iam-enforced.test.ts proves the rest).
+ */
+export function handlerPolicyFor(scopes: string[]): PolicyStatement[] {
+  const template = synth((stack) => scopes.forEach((scope, i) => {
+    const [identityRegion, namespace] = scope.includes('/') ? scope.split('/') : [REGION, scope];
+    new QuickSightUser(stack, `User${i}`, {
+      identityType: IdentityType.QUICKSIGHT, userName: `user${i}`, email: `user${i}@example.com`, role: UserRole.READER, namespace, identityRegion, stackOutputs: false,
+    });
+  }));
+  return handlerPolicyOf(template, DEFAULT_PSEUDO);
 }

@@ -7,10 +7,12 @@ import { adoptedMarkerOf, registeredMarkerOf } from '../lambda/ownership';
 import { handle } from '../lambda';
 import { SdkQuickSightUsers } from '../lambda/quicksight';
 import {
-  ACCOUNT, cloudFormationEndpoint, createEvent, deleteEvent, failureOf, iamUser, logLines, quickSightUser, run, STACK_ID, updateEvent, useEmulator, userArn,
+  ACCOUNT, cloudFormationEndpoint, createEvent, handlerPolicyFor, deleteEvent, failureOf, iamUser, logLines, quickSightUser, run, STACK_ID, updateEvent, useEmulator, userArn,
 } from './handler-harness';
 
-const emulator = useEmulator();
+// IAM enforced: every call is checked against the policy the construct grants the handler.
+// (The tests of the identity-region and namespace errors declare eu-west-1 and 'nowhere': granted too, as the construct would.)
+const emulator = useEmulator({ policy: handlerPolicyFor(['default', 'finance', 'nowhere', 'eu-west-1/default']) });
 const OWNER = ownerOf(STACK_ID, 'User');
 /** The marker of a user registered by the handler tests' events of logical id User (request id req-User). */
 const REGISTERED = registeredMarkerOf(OWNER, 'req-User');

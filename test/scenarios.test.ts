@@ -12,7 +12,9 @@ import { SdkQuickSightUsers } from '../lambda/quicksight';
 import {
   checkState, CloudFormationSimulator, principalIds, reRegistered, type DeployOptions, type EventRecord, type SimulatorOptions, type StateCheckOptions,
 } from './cfn-simulator';
+import type { PolicyStatement } from './emulator/iam';
 import { useEmulator } from './handler-harness';
+import { DEFAULT_PSEUDO, handlerPolicyOf } from './security/handler-policy';
 import { countEvents, writeFigures } from './reliability/figures';
 import { synth } from './reliability/stacks';
 
@@ -23,7 +25,7 @@ const arn = (name: string, namespace = 'default') => `arn:aws:quicksight:us-east
 /** Every log line the handler wrote during the matrix, and every event sent. */
 const logLines: string[] = [];
 const events: EventRecord[] = [];
-const figures = { scenarios: 0, lost: 0, leaked: 0, drifted: 0, reRegistered: 0 };
+const figures = { scenarios: 0, lost: 0, leaked: 0, drifted: 0, reRegistered: 0, callsUnderIam: 0 };
 
 type Build = (stack: Stack) => void;
 
@@ -37,13 +39,25 @@ class Deployer {
     this.cfn = new CloudFormationSimulator({ budgetMs: 10_000, log: (line) => logLines.push(line), ...options });
   }
 
+  /** The handler role's policy of the template deployed last. */
+  private policy?: PolicyStatement[];
+
+  /**
+   * Deploys with IAM enforced: every call the handler makes is checked against the policy its own
+   * synthesized template grants (CloudFormation updates the role's policy before the users, so the
+   * new template's policy holds for the whole operation, cleanup included).
+   */
   public async deploy(build: Build, options: DeployOptions = {}) {
-    const result = await this.cfn.deploy(synth(build, { stackName: this.cfn.stackName }), options);
+    const template = synth(build, { stackName: this.cfn.stackName });
+    this.policy = handlerPolicyOf(template, { ...DEFAULT_PSEUDO, ...this.cfn.pseudo });
+    emulator().setPolicy(this.policy);
+    const result = await this.cfn.deploy(template, options);
     events.push(...result.events);
     return result;
   }
 
   public async deleteStack() {
+    emulator().setPolicy(this.policy);
     const result = await this.cfn.deleteStack();
     events.push(...result.events);
     return result;
@@ -58,6 +72,11 @@ function user(stack: Stack, id: string, name: string, props: Partial<QuickSightU
 
 /** The matrix's verdict on a scenario: the emulator holds exactly what the stacks declare. */
 function expectConverged(stacks: Deployer[], options: StateCheckOptions = {}): void {
+  // Every call was checked against the policy of the stack that made it, and IAM refused none.
+  const calls = emulator().calls;
+  figures.callsUnderIam += calls.filter((c) => c.authorization !== undefined).length;
+  // (IAM's refusal is a 403; QuickSight's own AccessDeniedException, the identity-region error, a 401.)
+  expect(calls.filter((c) => c.errorType === 'AccessDeniedException' && c.status === 403).map((c) => `${c.operation} ${c.authorization?.resource}`)).toEqual([]);
   const state = checkState(emulator(), stacks.map((s) => s.cfn), options);
   figures.lost += state.lost.length;
   figures.leaked += state.leaked.length;
@@ -508,6 +527,12 @@ describe('replayed events', () => {
 });
 
 // ---- LOGS ----
+
+describe('IAM enforced', () => {
+  test('the matrix\'s calls were checked against the policy of the stack that made them', () => {
+    expect(figures.callsUnderIam).toBeGreaterThan(300);
+  });
+});
 
 describe('what the handler logs', () => {
   test('no log line of the whole matrix carries an email address or an invitation URL', () => {

@@ -43,7 +43,8 @@ export function generatedUser(i: number): string[] {
         ? ['  - identityType: IAM', `    iamArn: arn:aws:iam::123456789012:user/iam${id}`, `    email: iam${id}@example.com`, ...namespace]
         : ['  - identityType: IAM', '    iamArn: arn:aws:iam::123456789012:role/QuickSightReaders', `    sessionName: session${id}`, `    email: session${id}@example.com`, ...namespace];
     default:
-      return [`  - userName: sso${id}@example.com`, '    identityType: IAM_IDENTITY_CENTER', `    email: sso${id}@example.com`, '    customPermissionsName: NoDataSourceCreation', ...namespace];
+      // (An account holds IAM and QuickSight users, or IAM Identity Center users, never both.)
+      return [`  - userName: admin${id}@example.com`, '    identityType: QUICKSIGHT', `    email: admin${id}@example.com`, '    customPermissionsName: NoDataSourceCreation', ...namespace];
   }
 }
 

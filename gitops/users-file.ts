@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import {
-  DEFAULT_NAMESPACE, deriveUserName, formatIssueInPropTerms, IdentityType, PROP_NAMES, validateUserSpec,
+  authenticationMethodOf, DEFAULT_NAMESPACE, deriveUserName, formatIssueInPropTerms, IdentityType, PROP_NAMES, validateUserSpec,
   type UserSpec, type UserSpecField, type UserTag, type ValidationIssue,
 } from '../lib/model';
 
@@ -204,7 +204,7 @@ export function parseUsersFile(content: string, path: string, overrides: UsersFi
   for (const { issue, count } of inherited.values()) {
     issues.push({ ...issue, message: `${issue.message} (inherited by ${count} user${count === 1 ? '' : 's'})` });
   }
-  issues.push(...duplicates(users, path));
+  issues.push(...duplicates(users, path), ...mixedAuthenticationMethods(users, path));
 
   if (issues.length > 0) throw new UsersFileError(issues.sort((a, b) => a.line - b.line || a.column - b.column));
   return { path, stackName: file.data?.stackName ?? DEFAULT_STACK_NAME, stacks: file.data?.stacks, users };
@@ -315,6 +315,30 @@ function duplicates(users: DeclaredUser[], path: string): UsersFileIssue[] {
     issues.push({
       file: path, line: user.line, column: 1, user: `user '${user.userName}'`,
       message: `is declared twice (lines ${earlier.line} and ${user.line}) in namespace '${user.spec.Namespace}' of account ${user.spec.AwsAccountId} (${user.spec.IdentityRegion}): each user (account, identity region, namespace, name) must be declared once`,
+    });
+  }
+  return issues;
+}
+
+/**
+ * A QuickSight account authenticates IAM and QuickSight users, or IAM Identity Center users, never
+ * both: in each account, the first user sets the kind, and a user of the other kind is the error.
+ */
+function mixedAuthenticationMethods(users: DeclaredUser[], path: string): UsersFileIssue[] {
+  const first = new Map<string, DeclaredUser>();
+  const issues: UsersFileIssue[] = [];
+  for (const user of users) {
+    const method = authenticationMethodOf(user.spec.IdentityType);
+    const earlier = first.get(user.spec.AwsAccountId);
+    if (!earlier) {
+      first.set(user.spec.AwsAccountId, user);
+      continue;
+    }
+    const earlierMethod = authenticationMethodOf(earlier.spec.IdentityType);
+    if (method === earlierMethod) continue;
+    issues.push({
+      file: path, line: user.line, column: 1, user: `user '${user.userName}'`,
+      message: `identityType ${user.spec.IdentityType} cannot sit in account ${user.spec.AwsAccountId} beside user '${earlier.userName}' (line ${earlier.line}, ${earlier.spec.IdentityType}): a QuickSight account authenticates either IAM and QuickSight users or IAM Identity Center users (its authentication method), never both`,
     });
   }
   return issues;

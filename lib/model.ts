@@ -284,6 +284,18 @@ export function deriveUserName(spec: Pick<UserSpec, 'IdentityType' | 'UserName' 
   return kind === 'role' && spec.SessionName ? `${name}/${spec.SessionName}` : name;
 }
 
+/**
+ * The way a QuickSight account authenticates the users of an identity type. An account uses one
+ * (its authentication method, chosen at subscription): IAM and QuickSight users, or IAM Identity
+ * Center users, never both; RegisterUser calls IdentityType "the identity type that your Amazon
+ * QuickSight account uses to manage the identity of users".
+ */
+export function authenticationMethodOf(identityType: string): 'IAM and QuickSight users' | 'IAM Identity Center users' | undefined {
+  if (identityType === IdentityType.IAM_IDENTITY_CENTER) return 'IAM Identity Center users';
+  if (identityType === IdentityType.IAM || identityType === IdentityType.QUICKSIGHT) return 'IAM and QuickSight users';
+  return undefined;
+}
+
 /** Where a user lives: the fields that, together, name one QuickSight user (its ARN). */
 export interface UserAddress {
   readonly partition: string;

@@ -3,7 +3,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import {
-  DEFAULT_NAMESPACE, deriveUserName, ExternalLoginFederationProviderType, formatIssueInPropTerms, IdentityType, parseUserArn, UserRole,
+  authenticationMethodOf, DEFAULT_NAMESPACE, deriveUserName, ExternalLoginFederationProviderType, formatIssueInPropTerms, IdentityType, parseUserArn, UserRole,
   validateTags, validateUserSpec, type UserSpec, type UserTag, type ValidationIssue,
 } from './model';
 import { QuickSightUserProvider } from './provider';
@@ -292,6 +292,7 @@ export class QuickSightUser extends QuickSightUserBase implements ITaggable {
     this.principalId = resource.getAttString('PrincipalId');
     this.invitationUrl = resource.getAttString('InvitationUrl');
     this.declaredKey = userKey(spec);
+    this.identityType = props.identityType;
 
     if (props.stackOutputs ?? true) {
       new CfnOutput(this, 'Arn', { value: this.userArn, description: `ARN of QuickSight user ${describeName(spec)}` });
@@ -306,6 +307,7 @@ export class QuickSightUser extends QuickSightUserBase implements ITaggable {
 
   /** Identifies the declared user (account, region, namespace, name) for the duplicate check. */
   private readonly declaredKey: string | undefined;
+  private readonly identityType: string;
 
   private throwIfInvalid(spec: Partial<UserSpec>): void {
     const errors = this.validationErrors(spec);
@@ -325,6 +327,11 @@ export class QuickSightUser extends QuickSightUserBase implements ITaggable {
   /** @internal */
   public get _declaredKey(): string | undefined {
     return this.declaredKey;
+  }
+
+  /** @internal */
+  public get _identityType(): string {
+    return this.identityType;
   }
 }
 
@@ -378,8 +385,30 @@ function registerDuplicateCheck(user: QuickSightUser): void {
         const key = Token.isUnresolved(construct._declaredKey) ? `${Stack.of(construct).node.path}|${construct._declaredKey}` : construct._declaredKey;
         byKey.set(key, [...(byKey.get(key) ?? []), construct.node.path]);
       }
-      return [...byKey.values()].filter((paths) => paths.length > 1).map((paths) =>
+      const duplicates = [...byKey.values()].filter((paths) => paths.length > 1).map((paths) =>
         `QuickSight user declared more than once (${paths.join(', ')}): each user (account, identity region, namespace, name) must be declared by one QuickSightUser only`);
+      return [...duplicates, ...mixedAuthenticationMethods(root)];
     },
+  });
+}
+
+/**
+ * A QuickSight account authenticates IAM and QuickSight users, or IAM Identity Center users, never
+ * both: an app that declares both kinds in one account (where the account is known at synth) could
+ * never deploy one of them.
+ */
+function mixedAuthenticationMethods(root: IConstruct): string[] {
+  const byAccount = new Map<string, Map<string, string[]>>();
+  for (const construct of root.node.findAll()) {
+    if (!(construct instanceof QuickSightUser) || Token.isUnresolved(construct.awsAccountId)) continue;
+    const method = authenticationMethodOf(construct._identityType);
+    if (method === undefined) continue;
+    const methods = byAccount.get(construct.awsAccountId) ?? new Map<string, string[]>();
+    methods.set(method, [...(methods.get(method) ?? []), construct.node.path]);
+    byAccount.set(construct.awsAccountId, methods);
+  }
+  return [...byAccount].filter(([, methods]) => methods.size > 1).map(([account, methods]) => {
+    const kinds = [...methods].map(([method, paths]) => `${method} (${paths.slice(0, 3).join(', ')}${paths.length > 3 ? `, and ${paths.length - 3} more` : ''})`);
+    return `QuickSight account ${account} is declared with ${kinds.join(' and with ')}: a QuickSight account authenticates either IAM and QuickSight users or IAM Identity Center users (its authentication method), never both, so declare the users of one kind only`;
   });
 }

@@ -279,6 +279,15 @@ describe('validation at synth time', () => {
       "QuickSightUser TestStack/A: awsAccountId '210987654321' is not the account of stack TestStack ('123456789012'): QuickSight only accepts user calls from the account that holds the QuickSight account");
   });
 
+  test('IAM Identity Center users beside IAM and QuickSight users of one account fail synth (an account authenticates one kind)', () => {
+    const app = new App();
+    const one = new Stack(app, 'One', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    const two = new Stack(app, 'Two', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    new QuickSightUser(one, 'Alice', alice);
+    new QuickSightUser(two, 'Dave', { ...alice, userName: 'dave', identityType: IdentityType.IAM_IDENTITY_CENTER });
+    expect(() => app.synth()).toThrow(/QuickSight account 123456789012 is declared with IAM and QuickSight users \(One\/Alice\) and with IAM Identity Center users \(Two\/Dave\): a QuickSight account authenticates either IAM and QuickSight users or IAM Identity Center users \(its authentication method\), never both/);
+  });
+
   test('in an env-agnostic stack the account is only known at deploy time: the handler checks it then', () => {
     const stack = newStack({});
     new QuickSightUser(stack, 'A', { ...alice, awsAccountId: '210987654321' });

@@ -34,9 +34,6 @@ users:
     identityType: QUICKSIGHT
     email: frank@corp.test
     removalPolicy: retain
-  - userName: gina
-    identityType: IAM_IDENTITY_CENTER
-    email: gina@corp.test
   - userName: hank
     identityType: QUICKSIGHT
     email: hank@corp.test
@@ -51,10 +48,9 @@ const HEAD = BASE
   // replaced under a new name (the same email): a new user, the old one deleted
   .replace('userName: carol', 'userName: carol.smith')
   // refused: same name, another identity type
-  .replace(/userName: dave\n    identityType: QUICKSIGHT/, 'userName: dave\n    identityType: IAM_IDENTITY_CENTER')
-  // removed, but kept in QuickSight (removalPolicy: retain; IAM Identity Center)
+  .replace(/  - userName: dave\n    identityType: QUICKSIGHT/, '  - iamArn: arn:aws:iam::123456789012:user/dave\n    identityType: IAM')
+  // removed, but kept in QuickSight (removalPolicy: retain)
   .replace(/  - userName: frank\n(    .*\n){3}/, '')
-  .replace(/  - userName: gina\n(    .*\n){2}/, '')
   // added
   .concat('  - userName: ivy\n    identityType: QUICKSIGHT\n    email: ivy@corp.test\n');
 
@@ -118,7 +114,7 @@ describe('each kind of change between two revisions', () => {
   test('removed: destructive, unless the user stays in QuickSight', () => {
     expect(change('bob')).toMatchObject({ kind: ChangeKind.REMOVE, destructive: true, reason: expect.stringContaining('deleted from QuickSight'), stackBefore: 'QuickSightUsers' });
     expect(change('frank')).toMatchObject({ kind: ChangeKind.REMOVE, destructive: false, reason: 'the user is kept in QuickSight (removalPolicy: retain)' });
-    expect(change('gina')).toMatchObject({ kind: ChangeKind.REMOVE, destructive: false, reason: expect.stringContaining('cannot delete IAM Identity Center users') });
+    // (An IAM Identity Center user leaving the file is kept too: see 'an account of IAM Identity Center users' below.)
   });
 
   test('replaced under a new identity (matched by email): destructive, with the reason', () => {
@@ -136,8 +132,8 @@ describe('each kind of change between two revisions', () => {
     expect(change('dave')).toMatchObject({
       kind: ChangeKind.REFUSED,
       destructive: false,
-      fields: [{ field: 'identityType', before: 'QUICKSIGHT', after: 'IAM_IDENTITY_CENTER' }],
-      reason: expect.stringMatching(/^identityType changes keeping the user name: .*the deployment fails and rolls back, the user untouched\. To change it: remove the user \(with removalPolicy: destroy\) in one deployment, .*then declare it again with identityType IAM_IDENTITY_CENTER$/),
+      fields: [{ field: 'identityType', before: 'QUICKSIGHT', after: 'IAM' }, { field: 'iamArn', after: 'arn:aws:iam::123456789012:user/dave' }, { field: 'userName', before: 'dave' }],
+      reason: expect.stringMatching(/^identityType changes keeping the user name: .*the deployment fails and rolls back, the user untouched\. To change it: remove the user \(with removalPolicy: destroy\) in one deployment, .*then declare it again with identityType IAM$/),
     });
   });
 
@@ -145,10 +141,10 @@ describe('each kind of change between two revisions', () => {
     expect(change('ivy')).toMatchObject({ kind: ChangeKind.ADD, destructive: false, identityType: 'QUICKSIGHT', role: 'READER', stackAfter: 'QuickSightUsers' });
     expect(change('erin')).toBeUndefined();
     expect(change('hank')).toBeUndefined();
-    expect(result.summary).toEqual({ add: 1, replace: 1, remove: 3, update: 1, move: 0, refused: 1, destructive: 2, unchanged: 2 });
+    expect(result.summary).toEqual({ add: 1, replace: 1, remove: 2, update: 1, move: 0, refused: 1, destructive: 2, unchanged: 2 });
     // Refused and destructive first, then the rest; each kind by name.
     expect(result.changes.map((c) => `${c.kind} ${c.userName}`)).toEqual([
-      'refused dave', 'replace carol.smith', 'remove bob', 'remove frank', 'remove gina', 'update alice', 'add ivy',
+      'refused dave', 'replace carol.smith', 'remove bob', 'remove frank', 'update alice', 'add ivy',
     ]);
   });
 
@@ -167,11 +163,11 @@ describe('formats', () => {
     const lines = stdout.split('\n');
     expect(lines[0]).toBe(`Plan: users.yaml@${base} → users.yaml@${head}`);
     expect(lines[2]).toMatch(/^change +user +namespace +stack +details$/);
-    expect(lines[3]).toMatch(/^x refused +dave +default +QuickSightUsers +identityType: QUICKSIGHT → IAM_IDENTITY_CENTER; identityType changes keeping the user name: /);
+    expect(lines[3]).toMatch(/^x refused +dave +default +QuickSightUsers +identityType: QUICKSIGHT → IAM; iamArn: \(none\) → arn:aws:iam::123456789012:user\/dave; userName: dave → \(none\); identityType changes keeping the user name: /);
     expect(lines[4]).toMatch(/^! replace \(DESTRUCTIVE\) +carol\.smith +default +QuickSightUsers +was carol; userName: carol → carol\.smith; userName changes: /);
     expect(stdout).toMatch(/^~ update +alice +default +QuickSightUsers +email: changed; role: AUTHOR → ADMIN; tags\.cost-center: \(none\) → 42; tags\.team: finance → sales; adoptExistingUser: true → false$/m);
     expect(stdout).toMatch(/^\+ add +ivy +default +QuickSightUsers +QUICKSIGHT, READER$/m);
-    expect(stdout).toContain('7 changes: 1 to add, 1 to update in place, 1 to replace, 3 to remove, 1 refused (the deployment would fail); 2 destructive; 2 unchanged.');
+    expect(stdout).toContain('6 changes: 1 to add, 1 to update in place, 1 to replace, 2 to remove, 1 refused (the deployment would fail); 2 destructive; 2 unchanged.');
   });
 
   test('markdown: a pull-request comment with a warning and a table', () => {
@@ -179,7 +175,7 @@ describe('formats', () => {
     expect(stdout).toContain('### QuickSight users plan');
     expect(stdout).toContain('> [!WARNING]\n> **2 destructive changes**');
     expect(stdout).toContain('| | change | user | namespace | stack | details |\n|---|---|---|---|---|---|');
-    expect(stdout).toContain('| ⛔ | refused | `dave` | default | QuickSightUsers | identityType: `QUICKSIGHT` → `IAM_IDENTITY_CENTER`;');
+    expect(stdout).toContain('| ⛔ | refused | `dave` | default | QuickSightUsers | identityType: `QUICKSIGHT` → `IAM`;');
     expect(stdout).toContain('| + | add | `ivy` | default | QuickSightUsers | QUICKSIGHT, READER |');
   });
 
@@ -204,7 +200,7 @@ describe('exit codes', () => {
     const gentle = commit(BASE.replace('role: AUTHOR', 'role: ADMIN').concat('  - {userName: ivy, identityType: QUICKSIGHT, email: ivy@corp.test}\n'));
     const ok = plan('--file', 'users.yaml', '--base', base, '--head', gentle, '--fail-on-destructive');
     expect(ok.code).toBe(EXIT.OK);
-    expect(ok.stdout).toContain('2 changes: 1 to add, 1 to update in place; 0 destructive; 7 unchanged.');
+    expect(ok.stdout).toContain('2 changes: 1 to add, 1 to update in place; 0 destructive; 6 unchanged.');
   });
 
   test('2 with --detailed-exitcode when there are changes, 0 when there are none; 3 wins over 2', () => {
@@ -212,7 +208,7 @@ describe('exit codes', () => {
     expect(plan('--file', 'users.yaml', '--base', base, '--head', head, '--detailed-exitcode', '--fail-on-destructive').code).toBe(EXIT.DESTRUCTIVE);
     const same = plan('--file', 'users.yaml', '--base', base, '--head', base, '--detailed-exitcode', '--fail-on-destructive');
     expect(same).toMatchObject({ code: EXIT.OK, stderr: '' });
-    expect(same.stdout).toContain('No changes: 8 users as declared.');
+    expect(same.stdout).toContain('No changes: 7 users as declared.');
   });
 
   test('1 when the file is invalid at a revision, with the revision, line and rule', () => {
@@ -244,7 +240,7 @@ describe('sources', () => {
     const first = git('rev-list', '--max-parents=0', 'HEAD').trim();
     commit(BASE, 'new/users.yaml');
     const result = jsonPlan('--file', 'new/users.yaml', '--base', first, '--head', 'HEAD');
-    expect(result.summary).toMatchObject({ add: 8, destructive: 0 });
+    expect(result.summary).toMatchObject({ add: 7, destructive: 0 });
   });
 
   test('two files', () => {
@@ -252,8 +248,17 @@ describe('sources', () => {
     const b = path.join(repo, 'b.yaml');
     fs.writeFileSync(a, BASE);
     fs.writeFileSync(b, HEAD);
-    expect(jsonPlan(a, b).summary).toEqual({ add: 1, replace: 1, remove: 3, update: 1, move: 0, refused: 1, destructive: 2, unchanged: 2 });
+    expect(jsonPlan(a, b).summary).toEqual({ add: 1, replace: 1, remove: 2, update: 1, move: 0, refused: 1, destructive: 2, unchanged: 2 });
     expect(plan('a.yaml', 'b.yaml').stdout.split('\n')[0]).toBe('Plan: a.yaml → b.yaml');
+  });
+
+  test('an account of IAM Identity Center users: a user leaving the file is kept (the API cannot delete it)', () => {
+    const sso = `defaults:\n  awsAccountId: '123456789012'\n  identityRegion: us-east-1\n  role: READER\nusers:\n  - {userName: gina, identityType: IAM_IDENTITY_CENTER, email: gina@corp.test}\n  - {userName: hal, identityType: IAM_IDENTITY_CENTER, email: hal@corp.test}\n`;
+    const a = path.join(repo, 'a.yaml');
+    const b = path.join(repo, 'b.yaml');
+    fs.writeFileSync(a, sso);
+    fs.writeFileSync(b, sso.replace(/  - \{userName: gina.*\n/, ''));
+    expect(jsonPlan(a, b).changes).toEqual([expect.objectContaining({ kind: ChangeKind.REMOVE, userName: 'gina', destructive: false, reason: expect.stringContaining('cannot delete IAM Identity Center users') })]);
   });
 
   test('an IAM ARN that only moves to another IAM path is an update (the same IAM identity), not a replacement', () => {
@@ -272,7 +277,7 @@ describe('sources', () => {
     const a = path.join(repo, 'a.yaml');
     const b = path.join(repo, 'b.yaml');
     fs.writeFileSync(a, BASE);
-    fs.writeFileSync(b, BASE.replace(/userName: dave\n    identityType: QUICKSIGHT/, 'userName: dave\n    identityType: IAM_IDENTITY_CENTER'));
+    fs.writeFileSync(b, BASE.replace(/  - userName: dave\n    identityType: QUICKSIGHT/, '  - iamArn: arn:aws:iam::123456789012:user/dave\n    identityType: IAM'));
     const result = plan('a.yaml', 'b.yaml', '--fail-on-destructive');
     expect(result.code).toBe(EXIT.DESTRUCTIVE);
     expect(result.stderr).toBe('1 change the deployment would refuse (--fail-on-destructive)\n');

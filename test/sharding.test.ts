@@ -183,8 +183,8 @@ describe('the assignment rule', () => {
     const without = assignStacks(parseUsersFile(generateUsersYaml(500), 'users.yaml'));
     const withOutputs = assignStacks(parseUsersFile(generateUsersYaml(500, { stackOutputs: true }), 'users.yaml'));
     expect(without.stackCount).toBe(3);
-    // 250 QUICKSIGHT users x 2 + 250 others x 1 = 750 outputs, 100 per stack on average.
-    expect(withOutputs.stackCount).toBe(Math.ceil(750 / (STACK_LIMITS.outputs * AUTO_FILL)));
+    // 375 QUICKSIGHT users x 2 + 125 IAM users x 1 = 875 outputs.
+    expect(withOutputs.stackCount).toBe(Math.ceil(875 / (STACK_LIMITS.outputs * AUTO_FILL)));
   });
 });
 

@@ -35,7 +35,7 @@ function stacksOf(file: UsersFile) {
 }
 
 describe('a valid file', () => {
-  test('the example file: every identity type, the defaults applied, tags merged', () => {
+  test('the example file: the identity types of an IAM and QuickSight account, the defaults applied, tags merged', () => {
     const file = readExampleUsers();
     expect(file.stackName).toBe('QuickSightUsers');
     expect(file.users.map((u) => [u.userName, u.spec.IdentityType, u.spec.UserRole])).toEqual([
@@ -43,8 +43,8 @@ describe('a valid file', () => {
       ['erin', 'QUICKSIGHT', 'READER'],
       ['bob', 'IAM', 'READER'],
       ['QuickSightAnalysts/carol', 'IAM', 'AUTHOR_PRO'],
-      ['dave@example.com', 'IAM_IDENTITY_CENTER', 'ADMIN'],
-      ['frank@example.com', 'IAM_IDENTITY_CENTER', 'READER'],
+      ['dave', 'QUICKSIGHT', 'ADMIN'],
+      ['frank', 'QUICKSIGHT', 'READER'],
     ]);
     const alice = file.users[0];
     expect(alice.spec).toMatchObject({ AwsAccountId: '123456789012', IdentityRegion: 'us-east-1', Namespace: 'default' });
@@ -72,7 +72,7 @@ describe('a valid file', () => {
       IamArn: 'arn:aws:iam::123456789012:role/QuickSightAnalysts', SessionName: 'carol', UserRole: 'AUTHOR_PRO',
       ExternalLoginFederationProviderType: 'CUSTOM_OIDC', CustomFederationProviderUrl: 'https://login.example.com', ExternalLoginId: 'carol-42',
     });
-    template.hasResource('Custom::QuickSightUser', { Properties: { UserName: 'frank@example.com' }, DeletionPolicy: 'Retain' });
+    template.hasResource('Custom::QuickSightUser', { Properties: { UserName: 'frank' }, DeletionPolicy: 'Retain' });
     // Outputs are off unless the file asks for them.
     expect(Object.keys(template.toJSON().Outputs ?? {})).toEqual([]);
   });
@@ -84,7 +84,7 @@ describe('a valid file', () => {
     const reordered = `${head}\nusers:\n${[...entries].reverse().join('\n')}\n`;
     const original = Template.fromStack(stacksOf(parseUsersFile(text, 'users.yaml'))[0]).toJSON();
     const shuffled = Template.fromStack(stacksOf(parseUsersFile(reordered, 'users.yaml'))[0]).toJSON();
-    expect(parseUsersFile(reordered, 'users.yaml').users[0].userName).toBe('frank@example.com');
+    expect(parseUsersFile(reordered, 'users.yaml').users[0].userName).toBe('frank');
     expect(shuffled).toEqual(original);
     expect(Object.keys(original.Resources).filter((id) => id.startsWith('alice'))).toEqual([expect.stringMatching(/^alicedefault123456789012useast1[0-9A-F]{8}$/)]);
   });
@@ -223,6 +223,24 @@ users:
 
   test('an unreadable file', () => {
     expect(() => readUsersFile(path.join(os.tmpdir(), 'no-such-users.yaml'))).toThrow(/no-such-users\.yaml:0:0: cannot be read: ENOENT/);
+  });
+});
+
+describe('an account authenticates one kind of user', () => {
+  test('IAM Identity Center users beside IAM and QuickSight users of the same account: an error at the first that does not fit', () => {
+    expect(errorsOf(`${HEADER}  - {userName: alice, identityType: QUICKSIGHT, email: a@example.com}
+  - {identityType: IAM, iamArn: 'arn:aws:iam::123456789012:user/bob', email: b@example.com}
+  - {userName: dave, identityType: IAM_IDENTITY_CENTER, email: d@example.com}
+`)).toEqual([
+      "8: user 'dave': identityType IAM_IDENTITY_CENTER cannot sit in account 123456789012 beside user 'alice' (line 6, QUICKSIGHT): a QuickSight account authenticates either IAM and QuickSight users or IAM Identity Center users (its authentication method), never both",
+    ]);
+  });
+
+  test('each account its own kind', () => {
+    const file = parseUsersFile(`${HEADER}  - {userName: alice, identityType: QUICKSIGHT, email: a@example.com}
+  - {userName: dave, identityType: IAM_IDENTITY_CENTER, email: d@example.com, awsAccountId: '222222222222'}
+`, 'users.yaml');
+    expect(file.users).toHaveLength(2);
   });
 });
 

@@ -1,33 +1,38 @@
 #!/usr/bin/env node
 // Runs the reliability tests (the same ones `npm test` runs: scenario matrix, faults, fuzz,
-// security) with RELIABILITY_FIGURES_DIR set, then prints the figures they measured.
+// security, the model-based lifecycle sequences) with RELIABILITY_FIGURES_DIR set, then prints
+// the figures they measured.
 //
 //   npm run reliability               # a plain-text summary
 //   npm run reliability -- --markdown # the table docs/RELIABILITY.md carries
+//   npm run reliability -- --long     # the lifecycle model runs seed after seed for MODEL_MINUTES
+//                                     # (default 15): thousands of operations
 //
-// Exits non-zero when a test fails, or when a figure that must be 0 is not.
+// Exits non-zero when a test fails (the figures measured are printed all the same), or when a
+// figure that must be 0 is not.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const TEST_FILES = ['test/scenarios.test.ts', 'test/faults.test.ts', 'test/fuzz.test.ts', 'test/security.test.ts'];
+const TEST_FILES = ['test/scenarios.test.ts', 'test/faults.test.ts', 'test/fuzz.test.ts', 'test/security.test.ts', 'test/lifecycle-model.test.ts'];
 const markdown = process.argv.includes('--markdown');
+const long = process.argv.includes('--long');
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quicksight-reliability-'));
 const started = Date.now();
 const jest = spawnSync(process.execPath, [require.resolve('jest/bin/jest', { paths: [root] }), '--silent', ...TEST_FILES], {
   cwd: root,
-  env: { ...process.env, RELIABILITY_FIGURES_DIR: dir },
+  env: { ...process.env, RELIABILITY_FIGURES_DIR: dir, ...(long ? { MODEL_LONG: '1' } : {}) },
   encoding: 'utf8',
+  maxBuffer: 256 * 1024 * 1024,
 });
 const seconds = Math.round((Date.now() - started) / 1000);
 const summary = /Tests:\s+(.*)/.exec(jest.stderr ?? '')?.[1] ?? 'no summary';
 if (jest.status !== 0) {
   process.stderr.write(jest.stderr);
-  process.stderr.write(`\nThe reliability tests failed (${summary}).\n`);
-  process.exit(jest.status ?? 1);
+  process.stderr.write(`\nThe reliability tests failed (${summary}); the figures they measured follow.\n\n`);
 }
 
 const read = (name) => {
@@ -39,6 +44,7 @@ const scenarios = read('scenarios');
 const faults = read('faults');
 const fuzz = read('fuzz');
 const security = read('security');
+const model = read('lifecycle-model');
 fs.rmSync(dir, { recursive: true, force: true });
 
 const sum = (record) => Object.values(record).reduce((a, b) => a + b, 0);
@@ -57,6 +63,14 @@ const rows = [
   ['Requests breaking QuickSight\'s model that reached it / users outside their namespace', `${fuzz.modelViolationsReachingQuickSight} / ${fuzz.usersOutsideTheirNamespace}`],
   ['cdk-nag AwsSolutions findings left', `${security.nagFindingsLeft} on ${security.nagAppsChecked} apps (${security.acknowledgementsOnTheExampleApp} narrow acknowledgements on the example app)`],
   ['IAM policies checked / templates through cfn-lint here', `${security.policiesChecked} / ${security.cfnLintTemplates}`],
+  [`Model-based lifecycle sequences (fast-check, ${model.mode} mode: seeds ${model.seeds}, up to ${model.maxCommands} commands each)`,
+    `${model.sequences} sequences, ${model.commands} commands, ${model.stackOperations} stack operations`],
+  ['Model: deployments (succeeded / rolled back, of which refusals) / stack deletes',
+    `${model.deployments} (${model.succeeded} / ${model.rollbacks}, ${model.refusalsPredicted} refused as predicted) / ${model.stackDeletes}`],
+  ['Model: events / replayed / fault windows (faults injected) / outside edits',
+    `${model.events} / ${model.replayedEvents} / ${model.faultWindows} (${sum(model.faultsInjected)}: ${list(model.faultsInjected) || 'none'}) / ${sum(model.outsideEdits)} (${list(model.outsideEdits)})`],
+  ['Model: counterexamples found / users lost / cleanup Deletes failed (reported)',
+    `${model.counterexamples} / ${model.usersLost} / ${model.cleanupDeletesFailed + model.registrationsNotUndone}`],
 ];
 
 if (markdown) {
@@ -71,9 +85,12 @@ if (markdown) {
 
 const mustBeZero = { 'scenario users lost': scenarios.lost, 'scenario users leaked': scenarios.leaked, 'scenario users drifted': scenarios.drifted,
   'users re-registered': scenarios.reRegistered, 'users lost under faults': faults.lost, 'users leaked under faults': faults.leaked,
-  'model violations': fuzz.modelViolationsReachingQuickSight, 'users outside their namespace': fuzz.usersOutsideTheirNamespace, 'cdk-nag findings': security.nagFindingsLeft };
+  'model violations': fuzz.modelViolationsReachingQuickSight, 'users outside their namespace': fuzz.usersOutsideTheirNamespace, 'cdk-nag findings': security.nagFindingsLeft,
+  'lifecycle model counterexamples': model.counterexamples, 'users lost in the lifecycle model': model.usersLost };
 const broken = Object.entries(mustBeZero).filter(([, v]) => v !== 0);
 if (broken.length > 0) {
   console.error(`\nNot zero: ${broken.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  for (const c of model.counterexampleDetails ?? []) console.error(`\nLifecycle model counterexample (seed ${c.seed}):\n${c.error}`);
   process.exit(1);
 }
+if (jest.status !== 0) process.exit(jest.status ?? 1);

@@ -76,6 +76,7 @@ export async function handle(event: CloudFormationCustomResourceEvent, options: 
     requestId: event.RequestId,
     log,
     deleteIntent: () => readDeleteIntent(event.StackId, work.signal, options.cloudFormation),
+    rollingBack: () => readDeleteIntent(event.StackId, work.signal, options.cloudFormation).then((intent) => intent === 'rollback', () => false),
     registrations: [],
   };
   try {

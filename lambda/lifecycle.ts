@@ -9,7 +9,7 @@
 // CloudFormation never learns of it; and an identity change that could only be made by deregistering
 // the user first is refused.
 import {
-  addressOf, deriveUserName, formatUserArn, IDENTITY_FIELDS, OWNER_TAG_KEY, parseUserArn,
+  addressOf, deriveUserName, formatUserArn, IDENTITY_FIELDS, OWNER_TAG_KEY, parseUserArn, PREVIOUS_OWNER_TAG_KEY,
   type UserAddress, type UserSpec, type UserTag,
 } from '../lib/model';
 import type { DeleteIntent } from './cloudformation';
@@ -47,6 +47,8 @@ export interface StepContext {
   readonly log: (fields: Omit<LogFields, 'requestType' | 'logicalResourceId'>) => void;
   /** Whether this Delete is part of a rollback, read from the stack's status; throws a HandlerError when it cannot tell. */
   readonly deleteIntent: () => Promise<DeleteIntent>;
+  /** Whether the stack is rolling back (false when its status cannot be read: the caller then refuses to act). */
+  readonly rollingBack: () => Promise<boolean>;
   /** The registrations this event made: undone if the event fails (undoRegistrations). */
   readonly registrations: Registration[];
 }
@@ -87,22 +89,34 @@ async function adopt(api: QuickSightUsers, spec: UserSpec, ctx: StepContext): Pr
     throw new HandlerError(`QuickSight user '${address.userName}' already exists with identity type ${current.IdentityType}, but this stack declares ${spec.IdentityType}: QuickSight cannot change a user's identity type in place, so it was left untouched. Delete that user first, or declare identityType ${current.IdentityType}.`);
   }
   const tags = await api.listTags(current.Arn!);
-  // The same event delivered again (its first delivery registered the user): the user is its own.
+  // The same event delivered again (its first delivery registered the user): the user is its own,
+  // and undone if the event fails (register() keeps it to be checked).
   const replayed = registeringRequestOf(tags, ctx.owner) === ctx.requestId;
-  const user = await converge(api, address, current, spec, replayed ? tags[OWNER_TAG_KEY] : adoptedMarkerOf(ctx.owner), tags);
+  // Taken over from another stack resource (a user moved to another stack, names swapped): that
+  // resource's marker is kept as the previous owner until it lets go of the user (onDelete).
+  const previous = ownershipOf(tags, ctx.owner) === 'other' ? tags[OWNER_TAG_KEY] : tags[PREVIOUS_OWNER_TAG_KEY];
+  const markers = { owner: replayed ? tags[OWNER_TAG_KEY] : adoptedMarkerOf(ctx.owner), previous };
+  const user = await converge(api, address, current, spec, markers, tags);
   ctx.log({ userName: address.userName, outcome: replayed ? 'registered by an earlier delivery of this event' : 'adopted existing user' });
   return outcome(user, '');
 }
 
-/** Brings an existing user to the declared fields and tags (plus the given owner marker); returns the user. */
-async function converge(api: QuickSightUsers, address: UserAddress, current: User, spec: UserSpec, marker: string, knownTags?: Record<string, string>): Promise<User> {
+/** The marker tags a user carries (ownership.ts): its owner, and while it passes between resources, the previous one. */
+interface Markers {
+  readonly owner: string;
+  readonly previous?: string;
+}
+
+/** Brings an existing user to the declared fields and tags (plus the markers); returns the user. */
+async function converge(api: QuickSightUsers, address: UserAddress, current: User, spec: UserSpec, markers: Markers, knownTags?: Record<string, string>): Promise<User> {
   const clear = {
     customPermissions: current.CustomPermissionsName !== undefined && spec.CustomPermissionsName === undefined,
     externalLogin: hasExternalLogin(current) && spec.ExternalLoginFederationProviderType === undefined,
   };
   const user = userDiffers(current, spec) ? await api.update(address, updateOf(spec, clear)) : current;
   const tags = knownTags ?? await api.listTags(user.Arn!);
-  const wanted = Object.fromEntries(declaredTags(spec, marker).map((t) => [t.Key, t.Value]));
+  const wanted = Object.fromEntries(declaredTags(spec, markers.owner).map((t) => [t.Key, t.Value]));
+  if (markers.previous !== undefined) wanted[PREVIOUS_OWNER_TAG_KEY] = markers.previous;
   await applyTagChange(api, user.Arn!, tagChange(tags, wanted));
   return user;
 }
@@ -146,13 +160,22 @@ async function keepIdentityAtSameAddress(api: QuickSightUsers, physicalResourceI
     const registered = await registerOrAdopt(api, spec, true, ctx);
     return { ...registered, PhysicalResourceId: physicalResourceId };
   }
+  const tags = await api.listTags(live.Arn!);
+  if (live.IdentityType !== spec.IdentityType && registeringRequestOf(tags, ctx.owner) !== undefined && await ctx.rollingBack()) {
+    // The rollback of an update that registered this user under the new identity type (it was
+    // missing, deleted by hand): the failed deployment registered it, so the rollback removes it,
+    // and the declared identity is registered again.
+    await deleteIfPresent(api, address);
+    ctx.log({ userName: address.userName, outcome: `deregistered the ${live.IdentityType} user the rolled-back update registered` });
+    const restored = await registerOrAdopt(api, spec, true, ctx);
+    return { ...restored, PhysicalResourceId: physicalResourceId };
+  }
   if (live.IdentityType !== spec.IdentityType) {
     throw new HandlerError(`QuickSight user '${address.userName}' has identity type ${live.IdentityType}; this update declares identity type ${spec.IdentityType} under the same name. QuickSight cannot change a user's identity type: the user would have to be deregistered first, and its dashboards, analyses and datasets would lose their owner before the new registration is certain, so the update was refused and the user left untouched. To change it, deploy once without this user (the successful deployment deregisters it), then deploy again declaring it with identity type ${spec.IdentityType}; or declare a new user name.`);
   }
-  const tags = await api.listTags(live.Arn!);
   const ours = ownershipOf(tags, ctx.owner);
-  const marker = ours === 'registered' ? tags[OWNER_TAG_KEY] : adoptedMarkerOf(ctx.owner);
-  const user = await converge(api, address, live, spec, marker, tags);
+  const markers = { owner: ours === 'registered' ? tags[OWNER_TAG_KEY] : adoptedMarkerOf(ctx.owner), previous: tags[PREVIOUS_OWNER_TAG_KEY] };
+  const user = await converge(api, address, live, spec, markers, tags);
   ctx.log({ userName: address.userName, outcome: 'updated in place (identity unchanged for QuickSight)' });
   return { ...outcome(user, ''), PhysicalResourceId: physicalResourceId };
 }
@@ -200,18 +223,28 @@ export async function onDelete(api: QuickSightUsers, physicalResourceId: string,
     return { PhysicalResourceId: physicalResourceId };
   }
   const ownership = ownershipOf(tags, ctx.owner);
+  const previous = tags[PREVIOUS_OWNER_TAG_KEY];
   if (ownership === 'other') {
-    // Another resource (a renamed one, or another stack) has since taken this user over.
+    // Another resource (a renamed one, or another stack) has since taken this user over; if it
+    // still holds this resource's marker as the previous owner, this resource now lets go.
+    if (previous !== undefined && ownershipOf({ [OWNER_TAG_KEY]: previous }, ctx.owner) !== 'other') {
+      await release(api, physicalResourceId, address, ctx, { untag: [PREVIOUS_OWNER_TAG_KEY] }, 'let go: the resource that took the user over manages it alone now');
+    }
     ctx.log({ userName: address.userName, outcome: 'left in place: another stack resource manages it now' });
     return { PhysicalResourceId: physicalResourceId };
+  }
+  if (previous !== undefined) {
+    // Taken over from another resource that has not let go of it (its stack's deployment failed,
+    // or rolled back this one): that resource may still declare the user, so it gets it back.
+    return release(api, physicalResourceId, address, ctx, { tag: [{ Key: OWNER_TAG_KEY, Value: previous }], untag: [PREVIOUS_OWNER_TAG_KEY] },
+      'handed back to the stack resource it was taken over from, which still declares it');
   }
   // A user this resource registered goes, in a rollback too: the failed deployment made it. A user
   // it adopted (or one without a marker, which it never registered) was there before: only an
   // intended Delete may deregister it.
   if (ownership !== 'registered' && await ctx.deleteIntent() === 'rollback') {
-    if (ownership === 'adopted') await api.untag(physicalResourceId, [OWNER_TAG_KEY]);
-    ctx.log({ userName: address.userName, outcome: 'released: the user existed before this deployment adopted it, and the deployment rolled back' });
-    return { PhysicalResourceId: physicalResourceId };
+    return release(api, physicalResourceId, address, ctx, { untag: ownership === 'adopted' ? [OWNER_TAG_KEY] : [] },
+      'released: the user existed before this deployment adopted it, and the deployment rolled back');
   }
   try {
     await deleteIfPresent(api, address);
@@ -224,6 +257,24 @@ export async function onDelete(api: QuickSightUsers, physicalResourceId: string,
   }
   ctx.log({ userName: address.userName, outcome: 'deleted' });
   return { PhysicalResourceId: physicalResourceId };
+}
+
+/**
+ * Leaves the user in QuickSight, changing only its markers. A marker that cannot be changed is no
+ * reason to fail: a failed rollback Delete would leave the stack in ROLLBACK_FAILED, whose only way
+ * out is a stack delete, whose Delete would deregister the user. The user stays either way.
+ */
+async function release(
+  api: QuickSightUsers, arn: string, address: UserAddress, ctx: StepContext, change: { tag?: UserTag[]; untag: string[] }, outcome: string,
+): Promise<Outcome> {
+  try {
+    if (change.untag.length > 0) await api.untag(arn, change.untag);
+    if (change.tag !== undefined) await api.tag(arn, change.tag);
+    ctx.log({ userName: address.userName, outcome });
+  } catch (error) {
+    ctx.log({ userName: address.userName, outcome: `${outcome} (its markers could not be changed: ${(error as Error).name}; the user is in place)` });
+  }
+  return { PhysicalResourceId: arn };
 }
 
 // ---- UNDO A FAILED EVENT ----
@@ -301,9 +352,13 @@ async function register(api: QuickSightUsers, spec: UserSpec, ctx: StepContext):
     registration.confirmed = true;
     return result;
   } catch (error) {
-    // A 4xx answer (ResourceExists included) is certain: nothing was registered.
+    // A 4xx answer is certain: nothing was registered. Except ResourceExists, which may be this
+    // very event's user (a replayed event whose first delivery registered it): it stays to be
+    // checked (undoRegistrations deletes it only if it carries this event's registered marker).
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status !== undefined && status >= 400 && status < 500) ctx.registrations.splice(ctx.registrations.indexOf(registration), 1);
+    if (status !== undefined && status >= 400 && status < 500 && !isServiceError(error, 'ResourceExistsException')) {
+      ctx.registrations.splice(ctx.registrations.indexOf(registration), 1);
+    }
     throw error;
   }
 }

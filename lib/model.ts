@@ -103,17 +103,33 @@ export interface ValidationIssue {
 export const DEFAULT_NAMESPACE = 'default';
 
 /**
- * QuickSight keeps at most 50 tags on a user; the handler uses one of them to record which stack
- * resource manages the user (see OWNER_TAG_KEY), which leaves 49 for the declared tags.
+ * QuickSight keeps at most 50 tags on a user; the handler uses two of them to record which stack
+ * resources manage the user (see OWNER_TAG_KEY and PREVIOUS_OWNER_TAG_KEY), which leaves 48 for the
+ * declared tags.
  */
-export const MAX_DECLARED_TAGS = 49;
+export const MAX_DECLARED_TAGS = 48;
+
+/** The prefix of the tags the handler keeps on a user: declared tags may not use it. */
+export const MARKER_TAG_PREFIX = 'quicksight-user-cdk:';
 
 /**
  * The tag by which the handler marks the stack resource that manages a user. A Delete only
  * deregisters a user whose marker names the resource being deleted (or that has no marker), so a
  * user that another resource or stack has since taken over is never deleted from under it.
  */
-export const OWNER_TAG_KEY = 'quicksight-user-cdk:owner';
+export const OWNER_TAG_KEY = `${MARKER_TAG_PREFIX}owner`;
+
+/**
+ * While a user passes from one stack resource to another (a user moved to another stack, two
+ * resources swapping names), the marker of the resource it came from, until that resource lets go
+ * of it: the user is never deregistered while another resource may still declare it.
+ */
+export const PREVIOUS_OWNER_TAG_KEY = `${MARKER_TAG_PREFIX}previous-owner`;
+
+/** Whether a tag key is one the handler keeps on a user (not a declared tag). */
+export function isMarkerTagKey(key: string): boolean {
+  return key.startsWith(MARKER_TAG_PREFIX);
+}
 
 const ACCOUNT_PATTERN = /^[0-9]{12}$/;
 const NAMESPACE_PATTERN = /^[a-zA-Z0-9._-]*$/;
@@ -244,7 +260,7 @@ function checkTags(tags: unknown, unresolved: (v: unknown) => boolean, fail: (ru
   if (tags === undefined || unresolved(tags)) return;
   if (!Array.isArray(tags)) return fail('must be a list of {Key, Value}');
   if (tags.length > MAX_DECLARED_TAGS) {
-    return fail(`must have at most ${MAX_DECLARED_TAGS} tags (it has ${tags.length}): QuickSight keeps at most 50 tags on a user and one marks the managing stack`);
+    return fail(`must have at most ${MAX_DECLARED_TAGS} tags (it has ${tags.length}): QuickSight keeps at most 50 tags on a user and two mark the managing stack resources`);
   }
   const seen = new Set<string>();
   for (const tag of tags) {
@@ -258,7 +274,7 @@ function checkTags(tags: unknown, unresolved: (v: unknown) => boolean, fail: (ru
     if (unresolved(key)) continue;
     if (key.length < 1 || key.length > 128) fail(`key '${key}' must be 1 to 128 characters (it has ${key.length})`);
     if (key.toLowerCase().startsWith('aws:')) fail(`key '${key}' must not start with "aws:" (reserved by AWS)`);
-    if (key === OWNER_TAG_KEY) fail(`key '${key}' is reserved: the handler uses it to mark the managing stack`);
+    if (isMarkerTagKey(key)) fail(`key '${key}' is reserved: keys starting with "${MARKER_TAG_PREFIX}" mark the managing stack resources`);
     if (seen.has(key)) fail(`key '${key}' appears more than once`);
     seen.add(key);
     if (!unresolved(value) && (value.length < 1 || value.length > 256)) fail(`value of '${key}' must be 1 to 256 characters (it has ${value.length})`);

@@ -118,8 +118,9 @@ export interface QuickSightUserProps {
 
   /**
    * Tags of the QuickSight user. `Tags.of(scope).add()` reaches the user too (and wins over a tag
-   * given here with the same key, as for any CDK resource). At most 49 (QuickSight keeps 50 on a
-   * user, one of which marks the stack resource that manages it). Changed in place.
+   * given here with the same key, as for any CDK resource). At most 48 (QuickSight keeps 50 on a
+   * user, two of which mark the stack resources that manage it); keys starting with
+   * `quicksight-user-cdk:` are reserved. Changed in place.
    * @default - no tags
    */
   readonly tags?: { [key: string]: string };

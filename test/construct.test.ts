@@ -315,7 +315,7 @@ describe('validation at synth time', () => {
     ['session name pattern', { ...role, sessionName: 'carol smith' }, "sessionName 'carol smith' may only contain letters, digits and + = . @ _ -"],
     ['custom permissions length', { ...alice, customPermissionsName: 'p'.repeat(65) }, 'must be at most 64 characters (it has 65)'],
     ['custom permissions pattern', { ...alice, customPermissionsName: 'no exports' }, "customPermissionsName 'no exports' may only contain letters, digits and + = , . @ _ -"],
-    ['tag count', { ...alice, tags: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v'])) }, 'must have at most 49 tags (it has 50)'],
+    ['tag count', { ...alice, tags: Object.fromEntries(Array.from({ length: 49 }, (_, i) => [`k${i}`, 'v'])) }, 'must have at most 48 tags (it has 49)'],
     ['tag key length', { ...alice, tags: { ['k'.repeat(129)]: 'v' } }, 'must be 1 to 128 characters (it has 129)'],
     ['tag value length', { ...alice, tags: { team: 'v'.repeat(257) } }, "value of 'team' must be 1 to 256 characters (it has 257)"],
     ['tag value empty', { ...alice, tags: { team: '' } }, "value of 'team' must be 1 to 256 characters (it has 0)"],

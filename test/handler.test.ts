@@ -1,7 +1,7 @@
 // The handler against the local QuickSight emulator, through the real SDK client over HTTP.
 // Each test asserts the emulator's final state (the declared user exists, nothing else was
 // deleted) and the calls that reached QuickSight.
-import { OWNER_TAG_KEY } from '../lib/model';
+import { OWNER_TAG_KEY, PREVIOUS_OWNER_TAG_KEY } from '../lib/model';
 import { ownerOf } from '../lambda/lifecycle';
 import { adoptedMarkerOf, registeredMarkerOf } from '../lambda/ownership';
 import { handle } from '../lambda';
@@ -119,7 +119,8 @@ describe('adopt', () => {
 
     expect(reason).toBe("QuickSight user 'alice' already exists in namespace 'default' of account 123456789012, and adoptExistingUser is false: delete that user, declare another name, or set adoptExistingUser: true to manage the existing user.");
     expect(user('alice')).toMatchObject({ email: 'old@example.com', role: 'ADMIN' });
-    expect(calls()).toEqual({ RegisterUser: 1 });
+    // ListTagsForResource: the failed event checks whether the existing user is its own (a replay).
+    expect(calls()).toEqual({ RegisterUser: 1, ListTagsForResource: 1 });
   });
 
   test('an existing user of another identity type is not adopted', async () => {
@@ -256,7 +257,7 @@ describe('replacement', () => {
 
     expect(reason).toMatch(/^QuickSight user 'dave' has identity type QUICKSIGHT; this update declares identity type IAM_IDENTITY_CENTER under the same name\..*refused and the user left untouched\. To change it, deploy once without this user/);
     expect(user('dave')).toEqual(before);
-    expect(calls()).toEqual({ DescribeUser: 1 });
+    expect(calls()).toEqual({ DescribeUser: 1, ListTagsForResource: 1 });
   });
 
   test('the rollback of a refused identity change converges the untouched user', async () => {
@@ -336,7 +337,9 @@ describe('delete', () => {
     await run(deleteEvent(PhysicalResourceId, quickSightUser('alice'), 'Old'));
 
     expect(user('alice')!.tags[OWNER_TAG_KEY]).toBe(adoptedMarkerOf(ownerOf(STACK_ID, 'New')));
-    expect(calls()).toEqual({ ListTagsForResource: 1 });
+    // Old lets go: the previous-owner marker New kept for it is removed.
+    expect(user('alice')!.tags[PREVIOUS_OWNER_TAG_KEY]).toBeUndefined();
+    expect(calls()).toEqual({ ListTagsForResource: 1, UntagResource: 1 });
   });
 
   test('a physical id that is not a user ARN (never created) makes no call', async () => {
@@ -556,5 +559,45 @@ describe('a failed event leaves no user it registered', () => {
     const reason = await failureOf(createEvent(quickSightUser('alice', { AwsAccountId: '210987654321' })));
     expect(reason).toBe("QuickSight user 'alice' is declared in account 210987654321 (AwsAccountId), but this stack deploys to account 123456789012: QuickSight only accepts user calls for the caller's own account. Deploy this user from a stack in account 210987654321.");
     expect(emulator().calls).toEqual([]);
+  });
+});
+
+describe('a user passing from one stack resource to another', () => {
+  test('the resource that takes it over keeps the previous owner\'s marker until that one lets go', async () => {
+    await created(quickSightUser('alice'), 'Old');
+    const oldMarker = user('alice')!.tags[OWNER_TAG_KEY];
+    await created(quickSightUser('alice'), 'New');
+    expect(user('alice')!.tags).toMatchObject({ [OWNER_TAG_KEY]: adoptedMarkerOf(ownerOf(STACK_ID, 'New')), [PREVIOUS_OWNER_TAG_KEY]: oldMarker });
+  });
+
+  test('while the previous owner has not let go (its deployment failed), the new owner\'s Delete hands the user back, never deregisters it', async () => {
+    const { principalId } = (await created(quickSightUser('alice'), 'Old'), user('alice')!);
+    const oldMarker = user('alice')!.tags[OWNER_TAG_KEY];
+    const taken = await created(quickSightUser('alice'), 'New');
+    cloudFormationEndpoint().setStatus(STACK_ID, 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
+
+    await run(deleteEvent(taken.PhysicalResourceId, quickSightUser('alice'), 'New'));
+
+    expect(user('alice')).toMatchObject({ principalId, tags: { [OWNER_TAG_KEY]: oldMarker } });
+    expect(user('alice')!.tags[PREVIOUS_OWNER_TAG_KEY]).toBeUndefined();
+    expect(calls().DeleteUser ?? 0).toBe(0);
+  });
+
+  test('once the previous owner has let go, the new owner manages the user alone: its stack delete deregisters it', async () => {
+    const old = await created(quickSightUser('alice'), 'Old');
+    const taken = await created(quickSightUser('alice'), 'New');
+    await run(deleteEvent(old.PhysicalResourceId, quickSightUser('alice'), 'Old'));
+    await run(deleteEvent(taken.PhysicalResourceId, quickSightUser('alice'), 'New'));
+    expect(user('alice')).toBeUndefined();
+  });
+
+  test('a release whose marker change fails still succeeds, the user in place (a failed rollback Delete would lead to a stack delete)', async () => {
+    emulator().putUser({ accountId: ACCOUNT, userName: 'alice', email: 'alice@example.com', role: 'READER', identityType: 'QUICKSIGHT' });
+    const { PhysicalResourceId } = await created(quickSightUser('alice'));
+    cloudFormationEndpoint().setStatus(STACK_ID, 'ROLLBACK_IN_PROGRESS');
+    emulator().faults.always('unavailable', { operation: 'UntagResource' });
+    const outcome = await run(deleteEvent(PhysicalResourceId, quickSightUser('alice')), 3_000);
+    expect(outcome.PhysicalResourceId).toBe(PhysicalResourceId);
+    expect(user('alice')).toBeDefined();
   });
 });

@@ -2,7 +2,7 @@
 // deployments declare (with the declared email, role, permissions, external login, tags and owner
 // marker), the users CloudFormation retained, and the users the test says exist outside any stack.
 // Anything missing is lost; anything else is leaked.
-import { addressOf, OWNER_TAG_KEY, type UserSpec } from '../../lib/model';
+import { addressOf, OWNER_TAG_KEY, PREVIOUS_OWNER_TAG_KEY, type UserSpec } from '../../lib/model';
 import { ownershipOf } from '../../lambda/ownership';
 import { readDeclaredUser } from '../../lambda/properties';
 import type { EmulatedUser, QuickSightEmulator } from '../emulator/quicksight-emulator';
@@ -80,7 +80,8 @@ function differences(user: EmulatedUser, spec: UserSpec, owner: string): string[
     externalLoginId: spec.ExternalLoginFederationProviderType ? spec.ExternalLoginId : undefined,
     tags: sortKeys({ ...Object.fromEntries((spec.Tags ?? []).map((t) => [t.Key, t.Value])), [OWNER_TAG_KEY]: marker }),
   };
-  const got: Record<string, unknown> = { ...user, tags: sortKeys(user.tags) };
+  // The previous owner (a user passing between resources) is the handler's, not a declared tag.
+  const got: Record<string, unknown> = { ...user, tags: sortKeys(Object.fromEntries(Object.entries(user.tags).filter(([key]) => key !== PREVIOUS_OWNER_TAG_KEY))) };
   return Object.keys(wanted)
     .filter((field) => JSON.stringify(got[field]) !== JSON.stringify(wanted[field]))
     .map((field) => `${field} is ${JSON.stringify(got[field])}, declared ${JSON.stringify(wanted[field])}`);

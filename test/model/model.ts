@@ -12,7 +12,7 @@
 // verify() compares that with the emulator's users after the operation. The rule it enforces: a
 // user is deregistered only when a successful deployment stops declaring it, or its stack is
 // deleted with RemovalPolicy.DESTROY; a rollback undoes only what the failed deployment registered.
-import { OWNER_TAG_KEY } from '../../lib/model';
+import { isMarkerTagKey, OWNER_TAG_KEY } from '../../lib/model';
 import type { EmulatedUser } from '../emulator/quicksight-emulator';
 import {
   addrOf, ALL_ADDRS, describeDecl, emailOf, iamArnOf, identityTypeOf, NAMES, ROLES, sameIdentity, sameProperties, STACKS, TAG_SETS,
@@ -228,7 +228,8 @@ export function isMarkerOf(marker: string | undefined, owner: string): boolean {
 export function differences(user: EmulatedUser, d: Decl, owner: string): string[] {
   const tags = { ...user.tags };
   const marker = tags[OWNER_TAG_KEY];
-  delete tags[OWNER_TAG_KEY];
+  // The handler's own tags (the owner marker, and the previous owner while a user passes between resources) are not declared tags.
+  for (const key of Object.keys(tags)) if (isMarkerTagKey(key)) delete tags[key];
   const wanted: Record<string, unknown> = {
     identityType: identityTypeOf(d),
     email: emailOf(d),

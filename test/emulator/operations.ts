@@ -51,6 +51,7 @@ const USER = `${USERS}/{UserName}`;
 const USER_PRINCIPAL = '/accounts/{AwsAccountId}/namespaces/{Namespace}/user-principals/{PrincipalId}';
 const TAGS = '/resources/{ResourceArn}/tags';
 const ACCOUNT = '/account/{AwsAccountId}';
+const NAMESPACES = '/accounts/{AwsAccountId}/namespaces';
 
 export const ROUTES: readonly Route[] = [
   route('POST', USERS, 'RegisterUser', registerUser),
@@ -63,6 +64,7 @@ export const ROUTES: readonly Route[] = [
   route('DELETE', TAGS, 'UntagResource', untagResource),
   route('GET', TAGS, 'ListTagsForResource', listTagsForResource),
   route('GET', ACCOUNT, 'DescribeAccountSubscription', describeAccountSubscription),
+  route('GET', NAMESPACES, 'ListNamespaces', listNamespaces),
 ];
 
 function route(method: string, template: string, operation: string, handler: Operation): Route {
@@ -210,6 +212,31 @@ function describeAccountSubscription({ account, region }: OperationContext, { pa
   v.string('awsAccountId', params.AwsAccountId, SHAPES.AwsAccountId, true);
   v.throwIfAny();
   return { status: 200, body: { AccountInfo: account.accountInfo(region) } };
+}
+
+/**
+ * ListNamespaces: the account's namespaces ('default' and those added), created, in the identity
+ * store QuickSight (the model's only value), each with its ARN and capacity region.
+ */
+function listNamespaces({ store, region }: OperationContext, { params, query }: OperationRequest): OperationResult {
+  const v = new Violations();
+  v.string('awsAccountId', params.AwsAccountId, SHAPES.AwsAccountId, true);
+  const maxResults = validateMaxResults(v, query.get('max-results'));
+  v.throwIfAny();
+  const page = store.namespacePage(params.AwsAccountId, query.get('next-token') ?? undefined, maxResults ?? 100);
+  return {
+    status: 200,
+    body: {
+      Namespaces: page.names.map((name) => ({
+        Name: name,
+        Arn: `arn:aws:quicksight:${region}:${params.AwsAccountId}:namespace/${name}`,
+        CapacityRegion: region,
+        CreationStatus: 'CREATED',
+        IdentityStore: 'QUICKSIGHT',
+      })),
+      NextToken: page.nextToken,
+    },
+  };
 }
 
 /** The user a user path names: validates the path, then requires the namespace and the user. */

@@ -52,6 +52,7 @@ export class UserStore {
   private users = new Map<string, EmulatedUser>();
   private namespaces = new Set<string>();
   private pageTokens = new Map<string, PageCursor>();
+  private namespaceTokens = new Map<string, { accountId: string; offset: number }>();
   private random: () => number;
 
   constructor(public readonly identityRegion: string, private readonly seed: number) {
@@ -62,6 +63,7 @@ export class UserStore {
     this.users.clear();
     this.namespaces.clear();
     this.pageTokens.clear();
+    this.namespaceTokens.clear();
     this.random = mulberry32(this.seed);
   }
 
@@ -71,6 +73,30 @@ export class UserStore {
 
   public requireNamespace(accountId: string, namespace: string): void {
     if (namespace !== DEFAULT_NAMESPACE && !this.namespaces.has(key(accountId, namespace))) throw namespaceNotFound(namespace);
+  }
+
+  /** The namespaces of an account, by name: 'default' (always there) and those added. */
+  public namespaceNames(accountId: string): string[] {
+    const added = [...this.namespaces].map((k) => k.split('\u0000')).filter(([account]) => account === accountId).map(([, name]) => name);
+    return [...new Set([DEFAULT_NAMESPACE, ...added])].sort();
+  }
+
+  /** One ListNamespaces page and the token of the next one (none when this page is the last). */
+  public namespacePage(accountId: string, nextToken: string | undefined, size: number): { names: string[]; nextToken?: string } {
+    let offset = 0;
+    if (nextToken !== undefined) {
+      const cursor = this.namespaceTokens.get(nextToken);
+      if (!cursor || cursor.accountId !== accountId) throw new ApiError('InvalidNextTokenException', 'The NextToken provided is not valid');
+      offset = cursor.offset;
+    }
+    const all = this.namespaceNames(accountId);
+    const names = all.slice(offset, offset + size);
+    let token: string | undefined;
+    if (offset + size < all.length) {
+      token = this.randomToken(48);
+      this.namespaceTokens.set(token, { accountId, offset: offset + size });
+    }
+    return { names, nextToken: token };
   }
 
   public userArn(accountId: string, namespace: string, userName: string): string {

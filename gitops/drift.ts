@@ -1,16 +1,22 @@
 // Drift: what differs in QuickSight from the users file, whatever the stacks last deployed.
 // Custom resources get no CloudFormation drift detection, so this reads QuickSight itself:
-// ListUsers (every page) in each namespace the file manages, then DescribeUser and
-// ListTagsForResource for each declared user found. It reports users declared but missing, users
-// present but undeclared (in the namespaces the file manages; other namespaces are not its
-// business), and field differences. The handler's owner tag is not a declared tag and is ignored.
+// ListUsers (every page) in each namespace the file manages, whose rows carry every field of a
+// user, then ListTagsForResource for each declared user found: one call per user plus the pages,
+// `concurrency` at a time (read.ts). It reports users declared but missing, users present but
+// undeclared (in the namespaces the file manages; other namespaces are not its business), and
+// field differences. The handler's own tags (its owner marker) are not declared tags and are ignored.
+//
+// Users QuickSight lists as N/A (their IAM user or role was deleted) cannot be declared in any
+// file, so they are not drift of the file: they come back as `orphaned`, for a warning.
 //
 // Emails are never printed: an email difference reads "email: differs".
+import { formatUserArn, IdentityType, isMarkerTagKey, partitionOf, PROP_NAMES, type UserSpecField } from '../lib/model';
 import {
-  DescribeUserCommand, ListTagsForResourceCommand, ListUsersCommand, QuickSightClient, type User,
-} from '@aws-sdk/client-quicksight';
-import { formatUserArn, IdentityType, OWNER_TAG_KEY, partitionOf, PROP_NAMES, type UserSpecField } from '../lib/model';
+  countedReader, DEFAULT_READ_CONCURRENCY, listAllUsers, readTags, SdkQuickSightReader, type QuickSightReader, type User,
+} from './read';
 import type { DeclaredUser, UsersFile } from './users-file';
+
+export { SdkQuickSightReader, type QuickSightReader } from './read';
 
 /**
  * The name QuickSight lists for a user whose IAM user or role has been deleted. Such users can no
@@ -23,8 +29,6 @@ export enum DriftKind {
   MISSING = 'missing',
   /** Present in a namespace the file manages, not declared. */
   UNDECLARED = 'undeclared',
-  /** Present in a managed namespace under the name N/A: its IAM identity was deleted. */
-  ORPHANED = 'orphaned',
   /** Declared and present, with fields that differ. */
   DIFFERENT = 'different',
   /** A namespace the file declares users in does not exist. */
@@ -53,8 +57,24 @@ export interface DriftItem {
   readonly note?: string;
 }
 
+/**
+ * A user QuickSight lists as N/A: the IAM user or role it was registered for has been deleted. No
+ * file can declare it (it has no name), and only DeleteUserByPrincipalId reaches it.
+ */
+export interface OrphanedUser {
+  readonly namespace: string;
+  readonly awsAccountId: string;
+  readonly identityRegion: string;
+  readonly identityType?: string;
+  readonly role?: string;
+  readonly principalId?: string;
+}
+
 export interface DriftReport {
+  /** The drift of the file: each item is a difference between the file and QuickSight. */
   readonly items: DriftItem[];
+  /** Users named N/A in the namespaces read: warnings, not drift of the file. */
+  readonly orphaned: OrphanedUser[];
   /** The namespaces read, as account/identity region/namespace. */
   readonly namespaces: string[];
   readonly declared: number;
@@ -63,24 +83,15 @@ export interface DriftReport {
   readonly calls: Record<string, number>;
 }
 
-/** The QuickSight reads drift makes, behind an interface so that tests can count them. */
-export interface QuickSightReader {
-  /** One ListUsers page; throws a ResourceNotFoundException when the namespace does not exist. */
-  listUsers(awsAccountId: string, namespace: string, nextToken?: string): Promise<{ users: User[]; nextToken?: string }>;
-  /** The user, or undefined when it does not exist. */
-  describeUser(awsAccountId: string, namespace: string, userName: string): Promise<User | undefined>;
-  listTags(arn: string): Promise<Record<string, string>>;
-  /** Releases connections. */
-  destroy?(): void;
-}
-
 export interface DriftOptions {
   /** The reader for an identity region. @default - the AWS SDK, with the standard credential chain */
   readonly reader?: (identityRegion: string) => QuickSightReader;
-  /** How many users are described at a time. @default 4 */
+  /** How many calls are in flight at once. @default 16 */
   readonly concurrency?: number;
   /** ListUsers page size (QuickSight takes at most 100). @default 100 */
   readonly pageSize?: number;
+  /** Called as users are listed (`total` still growing) and as their tags are read. */
+  readonly onProgress?: (progress: { phase: 'list' | 'tags'; done: number; total: number }) => void;
 }
 
 /** Compares the users of a file with QuickSight. */
@@ -88,7 +99,7 @@ export async function detectDrift(file: UsersFile, options: DriftOptions = {}): 
   const calls: Record<string, number> = {};
   const readers = new Map<string, QuickSightReader>();
   const readerFor = (region: string) => {
-    if (!readers.has(region)) readers.set(region, counted(options.reader?.(region) ?? new SdkQuickSightReader(region, options.pageSize ?? 100), calls));
+    if (!readers.has(region)) readers.set(region, countedReader(options.reader?.(region) ?? new SdkQuickSightReader(region, options.pageSize ?? 100), calls));
     return readers.get(region)!;
   };
 
@@ -99,6 +110,15 @@ export async function detectDrift(file: UsersFile, options: DriftOptions = {}): 
   }
 }
 
+interface ListedNamespace {
+  readonly awsAccountId: string;
+  readonly identityRegion: string;
+  readonly namespace: string;
+  readonly declared: DeclaredUser[];
+  /** Undefined: the namespace does not exist. */
+  readonly listed?: User[];
+}
+
 async function compareAll(file: UsersFile, readerFor: (region: string) => QuickSightReader, options: DriftOptions, calls: Record<string, number>): Promise<DriftReport> {
   const byNamespace = new Map<string, DeclaredUser[]>();
   for (const user of file.users) {
@@ -106,13 +126,49 @@ async function compareAll(file: UsersFile, readerFor: (region: string) => QuickS
     byNamespace.set(scope, [...(byNamespace.get(scope) ?? []), user]);
   }
 
-  const items: DriftItem[] = [];
-  let live = 0;
+  // Every namespace listed first, so that the tags are read as one pool with one progress count.
+  const namespaces: ListedNamespace[] = [];
+  let listedSoFar = 0;
   for (const [scope, declared] of byNamespace) {
     const [awsAccountId, identityRegion, namespace] = scope.split('/');
+    const listed = await listAllUsers(readerFor(identityRegion), awsAccountId, namespace);
+    listedSoFar += listed?.length ?? 0;
+    options.onProgress?.({ phase: 'list', done: listedSoFar, total: listedSoFar });
+    namespaces.push({ awsAccountId, identityRegion, namespace, declared, listed });
+  }
+
+  // The tags of each declared user found (N/A users have no name, and undeclared ones are drift whatever their tags).
+  const toRead: Array<{ user: DeclaredUser; live: User; reader: QuickSightReader }> = [];
+  for (const ns of namespaces) {
+    const liveByName = new Map((ns.listed ?? []).filter((u) => u.UserName !== DELETED_IAM_IDENTITY_NAME).map((u) => [u.UserName!, u]));
+    for (const user of ns.declared) {
+      const live = liveByName.get(user.userName);
+      if (live) toRead.push({ user, live, reader: readerFor(ns.identityRegion) });
+    }
+  }
+  const tagsOf = new Map<DeclaredUser, Record<string, string> | undefined>();
+  const arnOf = ({ user, live }: (typeof toRead)[number]) => live.Arn ?? formatUserArn({
+    partition: partitionOf(user.spec.IdentityRegion), region: user.spec.IdentityRegion, accountId: user.spec.AwsAccountId, namespace: user.spec.Namespace, userName: user.userName,
+  });
+  // One pool per identity region (usually one), each user's tags read through its region's client.
+  let readSoFar = 0;
+  for (const region of new Set(toRead.map((r) => r.user.spec.IdentityRegion))) {
+    const batch = toRead.filter((r) => r.user.spec.IdentityRegion === region);
+    const before = readSoFar;
+    const tags = await readTags(batch[0].reader, batch.map(arnOf), {
+      concurrency: options.concurrency ?? DEFAULT_READ_CONCURRENCY,
+      onProgress: (done) => options.onProgress?.({ phase: 'tags', done: before + done, total: toRead.length }),
+    });
+    batch.forEach((r, i) => tagsOf.set(r.user, tags[i]));
+    readSoFar += batch.length;
+  }
+
+  const items: DriftItem[] = [];
+  const orphaned: OrphanedUser[] = [];
+  let live = 0;
+  for (const ns of namespaces) {
+    const { awsAccountId, identityRegion, namespace, declared, listed } = ns;
     const where = { namespace, awsAccountId, identityRegion };
-    const reader = readerFor(identityRegion);
-    const listed = await listAll(reader, awsAccountId, namespace);
     if (listed === undefined) {
       items.push({ ...where, kind: DriftKind.NAMESPACE_MISSING, userName: '', fields: [], note: `namespace '${namespace}' does not exist: its ${declared.length} declared user${declared.length === 1 ? ' is' : 's are'} missing (create the namespace, then deploy)` });
       continue;
@@ -122,33 +178,31 @@ async function compareAll(file: UsersFile, readerFor: (region: string) => QuickS
     const orphans = listed.filter((u) => u.UserName === DELETED_IAM_IDENTITY_NAME);
     const declaredNames = new Set(declared.map((u) => u.userName));
 
-    const compared = await mapLimit(declared, options.concurrency ?? 4, async (user) => {
-      if (!liveByName.has(user.userName)) return missing(user, orphans.length > 0);
-      // ListUsers lists; DescribeUser is the record the handler itself converges against.
-      const current = await reader.describeUser(awsAccountId, namespace, user.userName);
-      if (!current) return missing(user, orphans.length > 0);
-      const tags = await reader.listTags(current.Arn ?? formatUserArn({ partition: partitionOf(identityRegion), region: identityRegion, accountId: awsAccountId, namespace, userName: user.userName }));
+    for (const user of declared) {
+      const current = liveByName.get(user.userName);
+      const tags = tagsOf.get(user);
+      // Deleted between ListUsers and ListTagsForResource: missing all the same.
+      if (!current || tags === undefined) {
+        items.push(missing(user, orphans.length > 0));
+        continue;
+      }
       const fields = differences(user, current, tags);
-      return fields.length > 0 ? { ...where, kind: DriftKind.DIFFERENT, userName: user.userName, identityType: current.IdentityType, role: current.Role, fields } : undefined;
-    });
-    items.push(...compared.filter((item): item is DriftItem => item !== undefined));
-
+      if (fields.length > 0) items.push({ ...where, kind: DriftKind.DIFFERENT, userName: user.userName, identityType: current.IdentityType, role: current.Role, fields });
+    }
     for (const user of listed) {
       if (user.UserName === DELETED_IAM_IDENTITY_NAME) {
-        items.push({
-          ...where, kind: DriftKind.ORPHANED, userName: DELETED_IAM_IDENTITY_NAME, identityType: user.IdentityType, role: user.Role, principalId: user.PrincipalId, fields: [],
-          note: `the IAM user or role it was registered for has been deleted, so QuickSight names it ${DELETED_IAM_IDENTITY_NAME}; delete it by principal id (DeleteUserByPrincipalId${user.PrincipalId ? ` ${user.PrincipalId}` : ''}) once its assets have a new owner`,
-        });
+        orphaned.push({ ...where, identityType: user.IdentityType, role: user.Role, principalId: user.PrincipalId });
       } else if (!declaredNames.has(user.UserName!)) {
         items.push({ ...where, kind: DriftKind.UNDECLARED, userName: user.UserName!, identityType: user.IdentityType, role: user.Role, principalId: user.PrincipalId, fields: [], note: 'not in the file: declare it, or delete it in QuickSight' });
       }
     }
   }
   items.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || compareText(a.namespace, b.namespace) || compareText(a.userName, b.userName));
-  return { items, namespaces: [...byNamespace.keys()], declared: file.users.length, live, calls };
+  orphaned.sort((a, b) => compareText(a.namespace, b.namespace) || compareText(a.principalId ?? '', b.principalId ?? ''));
+  return { items, orphaned, namespaces: [...byNamespace.keys()], declared: file.users.length, live, calls };
 }
 
-const KIND_ORDER = [DriftKind.NAMESPACE_MISSING, DriftKind.MISSING, DriftKind.DIFFERENT, DriftKind.UNDECLARED, DriftKind.ORPHANED];
+const KIND_ORDER = [DriftKind.NAMESPACE_MISSING, DriftKind.MISSING, DriftKind.DIFFERENT, DriftKind.UNDECLARED];
 
 function missing(user: DeclaredUser, orphansInNamespace: boolean): DriftItem {
   const iam = user.spec.IdentityType === IdentityType.IAM;
@@ -186,51 +240,11 @@ function differences(user: DeclaredUser, current: User, tags: Record<string, str
   if (spec.ExternalLoginFederationProviderType !== undefined) field('ExternalLoginId', spec.ExternalLoginId, current.ExternalLoginId);
 
   const declaredTags = Object.fromEntries((spec.Tags ?? []).map((t) => [t.Key, t.Value]));
-  const liveTags = Object.fromEntries(Object.entries(tags).filter(([key]) => key !== OWNER_TAG_KEY));
+  const liveTags = Object.fromEntries(Object.entries(tags).filter(([key]) => !isMarkerTagKey(key)));
   for (const key of [...new Set([...Object.keys(declaredTags), ...Object.keys(liveTags)])].sort(compareText)) {
     if (declaredTags[key] !== liveTags[key]) drift.push({ field: `tags.${key}`, declared: declaredTags[key], live: liveTags[key] });
   }
   return drift;
-}
-
-/** Every user of a namespace, page by page; undefined when the namespace does not exist. */
-async function listAll(reader: QuickSightReader, awsAccountId: string, namespace: string): Promise<User[] | undefined> {
-  const users: User[] = [];
-  let nextToken: string | undefined;
-  try {
-    do {
-      const page = await reader.listUsers(awsAccountId, namespace, nextToken);
-      users.push(...page.users);
-      nextToken = page.nextToken;
-    } while (nextToken);
-  } catch (error) {
-    if ((error as { name?: string }).name === 'ResourceNotFoundException' && users.length === 0) return undefined;
-    throw error;
-  }
-  return users;
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
-}
-
-function counted(reader: QuickSightReader, calls: Record<string, number>): QuickSightReader {
-  const count = (operation: string) => { calls[operation] = (calls[operation] ?? 0) + 1; };
-  return {
-    listUsers: (...args) => { count('ListUsers'); return reader.listUsers(...args); },
-    describeUser: (...args) => { count('DescribeUser'); return reader.describeUser(...args); },
-    listTags: (...args) => { count('ListTagsForResource'); return reader.listTags(...args); },
-    destroy: () => reader.destroy?.(),
-  };
 }
 
 function scopeOf(awsAccountId: string, identityRegion: string, namespace: string): string {
@@ -239,44 +253,6 @@ function scopeOf(awsAccountId: string, identityRegion: string, namespace: string
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * The AWS SDK's QuickSight client in the identity region, with the standard credential chain
- * (environment, SSO, shared files, container and instance roles) and the standard retries;
- * AWS_ENDPOINT_URL_QUICKSIGHT points it elsewhere (the tests' emulator).
- */
-export class SdkQuickSightReader implements QuickSightReader {
-  private readonly client: QuickSightClient;
-
-  constructor(identityRegion: string, private readonly pageSize: number = 100) {
-    this.client = new QuickSightClient({ region: identityRegion, maxAttempts: 8 });
-  }
-
-  public async listUsers(awsAccountId: string, namespace: string, nextToken?: string) {
-    const out = await this.client.send(new ListUsersCommand({ AwsAccountId: awsAccountId, Namespace: namespace, NextToken: nextToken, MaxResults: this.pageSize }));
-    return { users: out.UserList ?? [], nextToken: out.NextToken };
-  }
-
-  public async describeUser(awsAccountId: string, namespace: string, userName: string) {
-    try {
-      const out = await this.client.send(new DescribeUserCommand({ AwsAccountId: awsAccountId, Namespace: namespace, UserName: userName }));
-      return out.User;
-    } catch (error) {
-      // Deleted between ListUsers and now.
-      if ((error as { name?: string }).name === 'ResourceNotFoundException') return undefined;
-      throw error;
-    }
-  }
-
-  public async listTags(arn: string) {
-    const out = await this.client.send(new ListTagsForResourceCommand({ ResourceArn: arn }));
-    return Object.fromEntries((out.Tags ?? []).map((t) => [t.Key!, t.Value!]));
-  }
-
-  public destroy(): void {
-    this.client.destroy();
-  }
 }
 
 // ---- formats ----
@@ -289,7 +265,8 @@ export enum DriftFormat {
 
 export function summarizeDrift(report: DriftReport): string {
   const count = (kind: DriftKind) => report.items.filter((i) => i.kind === kind).length;
-  const checked = `${report.declared} declared, ${report.live} in QuickSight, in ${report.namespaces.length} namespace${report.namespaces.length === 1 ? '' : 's'}`;
+  const orphans = report.orphaned.length === 0 ? '' : `; ${report.orphaned.length} user${report.orphaned.length === 1 ? '' : 's'} named ${DELETED_IAM_IDENTITY_NAME} left aside, see the warning`;
+  const checked = `${report.declared} declared, ${report.live} in QuickSight, in ${report.namespaces.length} namespace${report.namespaces.length === 1 ? '' : 's'}${orphans}`;
   if (report.items.length === 0) return `No drift (${checked}).`;
   const parts = KIND_ORDER.filter((k) => count(k) > 0).map((k) => `${count(k)} ${k}`);
   return `Drift: ${parts.join(', ')} (${checked}).`;
@@ -325,4 +302,22 @@ export function formatDrift(report: DriftReport, format: DriftFormat, source: st
   if (rows.length > 0) out.push(line(header), ...rows.map(line), '');
   out.push(summarizeDrift(report));
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * The warning about users named N/A (for stderr): no file can declare them, so drift does not count
+ * them and export leaves them out, but someone should give their assets new owners and delete them.
+ */
+export function formatOrphanWarning(orphaned: readonly OrphanedUser[], context: 'drift' | 'export' = 'drift'): string {
+  if (orphaned.length === 0) return '';
+  const one = orphaned.length === 1;
+  const lines = [
+    `${context === 'drift' ? 'warning' : 'left out'}: ${orphaned.length} QuickSight user${one ? ' is' : 's are'} named ${DELETED_IAM_IDENTITY_NAME}: the IAM user or role ${one ? 'it was' : 'they were'} registered for has been deleted.`,
+    `  No users file can declare ${one ? 'it' : 'them'} (QuickSight gives ${one ? 'it' : 'them'} no name)${context === 'drift' ? ', so this is not drift of the file' : ''}. What ${one ? 'it owns' : 'they own'} (dashboards, analyses,`,
+    '  datasets) stays until deleted: give those assets new owners, then delete each user by its principal id:',
+  ];
+  for (const o of orphaned) {
+    lines.push(`  - ${o.principalId ?? '(no principal id)'} (namespace ${o.namespace}, ${o.identityType ?? 'IAM'}, ${o.role ?? 'no role'}): aws quicksight delete-user-by-principal-id --aws-account-id ${o.awsAccountId} --namespace ${o.namespace} --principal-id ${o.principalId ?? '<principal id>'} --region ${o.identityRegion}`);
+  }
+  return `${lines.join('\n')}\n`;
 }

@@ -1,10 +1,11 @@
-// `drift` against the local QuickSight emulator, through the real SDK over HTTP: each kind of
-// difference, pagination past one ListUsers page, users named N/A (their IAM identity deleted),
-// and the exit codes.
+// `quicksight-users drift` (in-process) against the local QuickSight emulator, through the real SDK
+// over HTTP: each kind of difference, pagination past one ListUsers page, the calls it makes (the
+// list pages and one ListTagsForResource per declared user), users named N/A (their IAM identity
+// deleted: a warning, not drift), and the exit codes.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EXIT, main } from '../bin/drift';
+import { EXIT, run } from '../gitops/cli/program';
 import { detectDrift, DriftKind, type DriftReport } from '../gitops/drift';
 import { OWNER_TAG_KEY } from '../lib/model';
 import { parseUsersFile, type DeclaredUser } from '../gitops/users-file';
@@ -81,14 +82,13 @@ function deployed(user: DeclaredUser): void {
 async function drift(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await main(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, cwd: dir });
+  const code = await run(['drift', ...argv], { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, cwd: dir });
   return { code, stdout, stderr };
 }
 
-async function jsonDrift(...argv: string[]): Promise<{ code: number; report: DriftReport }> {
+async function jsonDrift(...argv: string[]): Promise<{ code: number; report: DriftReport; stderr: string }> {
   const { code, stdout, stderr } = await drift(...argv, '--format', 'json');
-  expect(stderr).toBe('');
-  return { code, report: JSON.parse(stdout) as DriftReport };
+  return { code, report: JSON.parse(stdout) as DriftReport, stderr };
 }
 
 const file = () => parseUsersFile(USERS, 'users.yaml');
@@ -98,13 +98,24 @@ test('no drift: every declared user as declared (the owner tag is not drift); ex
   const { code, stdout } = await drift('--file', writeFile(USERS));
   expect(code).toBe(EXIT.OK);
   expect(stdout).toBe('Drift: users.yaml → QuickSight\n\nNo drift (4 declared, 4 in QuickSight, in 2 namespaces).\n');
-  // One page per namespace, then each declared user described and its tags read.
-  expect({ list: emulator().callCount('ListUsers'), describe: emulator().callCount('DescribeUser'), tags: emulator().callCount('ListTagsForResource') }).toEqual({ list: 2, describe: 4, tags: 4 });
+  // One page per namespace (its rows carry every field), then each declared user's tags: never DescribeUser.
+  expect({ list: emulator().callCount('ListUsers'), describe: emulator().callCount('DescribeUser'), tags: emulator().callCount('ListTagsForResource') }).toEqual({ list: 2, describe: 0, tags: 4 });
   expect(emulator().calls.every((c) => c.region === 'us-east-1' && c.status === 200)).toBe(true);
 });
 
+test('users named N/A are no drift of the file: exit 0, and a warning on stderr', async () => {
+  const clean = `${HEADER}  - {userName: alice, identityType: QUICKSIGHT, email: alice@corp.test}\n  - {identityType: IAM, iamArn: 'arn:aws:iam::${ACCOUNT}:role/Analysts', sessionName: carol, email: carol@corp.test}\n`;
+  parseUsersFile(clean, 'clean.yaml').users.forEach(deployed);
+  emulator().putUser({ accountId: ACCOUNT, userName: 'gone', email: 'gone@corp.test', role: 'AUTHOR', identityType: 'IAM', principalId: 'federated/iam/AROAGONE000000000001:sam' });
+  emulator().orphanUser(ACCOUNT, 'default', 'gone');
+  const { code, stdout, stderr } = await drift('--file', writeFile(clean, 'clean.yaml'));
+  expect(code).toBe(EXIT.OK);
+  expect(stdout).toBe('Drift: clean.yaml → QuickSight\n\nNo drift (2 declared, 3 in QuickSight, in 1 namespace; 1 user named N/A left aside, see the warning).\n');
+  expect(stderr).toMatch(/^warning: 1 QuickSight user is named N\/A: [^]*\n  - federated\/iam\/AROAGONE000000000001:sam \(namespace default, IAM, AUTHOR\): aws quicksight delete-user-by-principal-id /);
+});
+
 describe('each kind of difference; exit 2', () => {
-  let result: { code: number; report: DriftReport };
+  let result: { code: number; report: DriftReport; stderr: string };
   let calls: CallRecord[];
   const item = (kind: DriftKind, userName: string) => result.report.items.find((i) => i.kind === kind && i.userName === userName);
 
@@ -133,9 +144,9 @@ describe('each kind of difference; exit 2', () => {
   });
 
   test('exit 2, and a summary of every kind', () => {
-    expect(result.code).toBe(EXIT.DRIFT);
+    expect(result.code).toBe(EXIT.CHANGES);
     expect(result.report.items.map((i) => `${i.kind} ${i.namespace}/${i.userName}`)).toEqual([
-      'namespace missing sales/', 'missing default/bob', 'different default/Analysts/carol', 'different default/alice', 'undeclared default/erin', 'orphaned default/N/A',
+      'namespace missing sales/', 'missing default/bob', 'different default/Analysts/carol', 'different default/alice', 'undeclared default/erin',
     ]);
   });
 
@@ -158,11 +169,19 @@ describe('each kind of difference; exit 2', () => {
     ]);
   });
 
-  test('present but undeclared, in the managed namespaces only; N/A users reported as orphaned, never described', () => {
+  test('present but undeclared, in the managed namespaces only; N/A users a warning on stderr (principal id, what to do), never read by name', () => {
     expect(item(DriftKind.UNDECLARED, 'erin')).toMatchObject({ identityType: 'QUICKSIGHT', role: 'AUTHOR' });
     expect(result.report.items.some((i) => i.userName === 'mallory')).toBe(false);
-    expect(item(DriftKind.ORPHANED, 'N/A')).toMatchObject({ principalId: 'federated/iam/AIDADELETED0000000001', note: expect.stringContaining('DeleteUserByPrincipalId federated/iam/AIDADELETED0000000001') });
-    expect(calls.filter((c) => c.operation === 'DescribeUser')).toHaveLength(3);
+    expect(result.report.orphaned).toEqual([{ namespace: 'default', awsAccountId: ACCOUNT, identityRegion: 'us-east-1', identityType: 'IAM', role: 'READER', principalId: 'federated/iam/AIDADELETED0000000001' }]);
+    expect(result.stderr).toBe([
+      'warning: 1 QuickSight user is named N/A: the IAM user or role it was registered for has been deleted.',
+      '  No users file can declare it (QuickSight gives it no name), so this is not drift of the file. What it owns (dashboards, analyses,',
+      '  datasets) stays until deleted: give those assets new owners, then delete each user by its principal id:',
+      '  - federated/iam/AIDADELETED0000000001 (namespace default, IAM, READER): aws quicksight delete-user-by-principal-id --aws-account-id 123456789012 --namespace default --principal-id federated/iam/AIDADELETED0000000001 --region us-east-1',
+      '',
+    ].join('\n'));
+    // The list pages, and the tags of the declared users found (alice, carol, dave): nothing else.
+    expect(calls.map((c) => c.operation).filter((o) => o !== 'ListUsers')).toEqual(['ListTagsForResource', 'ListTagsForResource', 'ListTagsForResource']);
     expect(calls.filter((c) => c.userName === 'N/A' || c.resourceArn?.endsWith('/N/A'))).toEqual([]);
   });
 
@@ -172,10 +191,10 @@ describe('each kind of difference; exit 2', () => {
 
   test('table and markdown name each difference; no email is printed', async () => {
     const table = await drift('--file', 'drifted.yaml');
-    expect(table.code).toBe(EXIT.DRIFT);
+    expect(table.code).toBe(EXIT.CHANGES);
     expect(table.stdout).toMatch(/^different +alice +default +role: declared AUTHOR, live ADMIN; email: differs; customPermissionsName: declared NoDataSourceCreation, live \(none\); tags\.extra: declared \(none\), live x; tags\.team: declared finance, live sales$/m);
-    expect(table.stdout).toMatch(/^orphaned +N\/A +default +the IAM user or role it was registered for has been deleted/m);
-    expect(table.stdout).toContain('Drift: 1 namespace missing, 1 missing, 2 different, 1 undeclared, 1 orphaned (5 declared, 5 in QuickSight, in 3 namespaces).');
+    expect(table.stdout).not.toMatch(/N\/A +default/);
+    expect(table.stdout).toContain('Drift: 1 namespace missing, 1 missing, 2 different, 1 undeclared (5 declared, 5 in QuickSight, in 3 namespaces; 1 user named N/A left aside, see the warning).');
     const markdown = await drift('--file', 'drifted.yaml', '--format', 'markdown');
     expect(markdown.stdout).toContain('| drift | user | namespace | details |');
     expect(markdown.stdout).toContain('| different | `alice` | default | role: declared `AUTHOR`, live `ADMIN`; email: differs;');
@@ -195,12 +214,15 @@ test('pagination: more users than one ListUsers page, every page read', async ()
   emulator().resetCalls();
 
   const { code, report } = await jsonDrift('--file', writeFile(yaml, 'many.yaml'));
-  expect(code).toBe(EXIT.DRIFT);
-  expect(report.items.map((i) => `${i.kind} ${i.userName}`)).toEqual(['missing user150', 'undeclared zz-undeclared', 'orphaned N/A']);
+  expect(code).toBe(EXIT.CHANGES);
+  expect(report.items.map((i) => `${i.kind} ${i.userName}`)).toEqual(['missing user150', 'undeclared zz-undeclared']);
+  expect(report.orphaned).toHaveLength(1);
   expect(report).toMatchObject({ declared: count, live: count + 1 });
-  // 231 users: pages of 100, 100 and 31.
+  // 231 users: pages of 100, 100 and 31; the tags of each declared user found; no DescribeUser.
   expect(emulator().callCount('ListUsers')).toBe(3);
-  expect(emulator().callCount('DescribeUser')).toBe(count - 1);
+  expect(emulator().callCount('ListTagsForResource')).toBe(count - 1);
+  expect(emulator().callCount('DescribeUser')).toBe(0);
+  expect(report.calls).toEqual({ ListUsers: 3, ListTagsForResource: count - 1 });
 });
 
 test('detectDrift counts its calls and can read through another reader', async () => {
@@ -208,12 +230,12 @@ test('detectDrift counts its calls and can read through another reader', async (
   const report = await detectDrift(file(), {
     pageSize: 1,
     reader: () => ({
+      listNamespaces: async () => { throw new Error('drift reads the namespaces of the file only'); },
       listUsers: async (_account, namespace, nextToken) => {
         pages.push(`${namespace}:${nextToken ?? 'first'}`);
         return nextToken ? { users: [] } : { users: [{ UserName: 'N/A', IdentityType: 'IAM' }], nextToken: 'next' };
       },
-      describeUser: async () => { throw new Error('N/A users and missing users are never described'); },
-      listTags: async () => ({}),
+      listTags: async () => { throw new Error('N/A users and missing users are never read'); },
     }),
   });
   expect(pages).toEqual(['default:first', 'default:next', 'finance:first', 'finance:next']);
@@ -236,6 +258,6 @@ describe('exit 1 when the check cannot run', () => {
   });
 
   test('a bad option', async () => {
-    expect(await drift('--concurrency', '0')).toMatchObject({ code: EXIT.ERROR, stderr: expect.stringContaining('--concurrency takes a whole number from 1 to 32') });
+    expect(await drift('--concurrency', '0')).toEqual({ code: EXIT.ERROR, stdout: '', stderr: "error: option '--concurrency <n>' argument '0' is invalid. a whole number from 1 to 64\n(quicksight-users drift --help for usage)\n" });
   });
 });

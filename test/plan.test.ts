@@ -1,10 +1,11 @@
-// `plan` between two git revisions of a users file (a real repository, made for the test): each
-// kind of change, the three formats, and the exit codes a CI job gates on.
+// `quicksight-users plan` (in-process) between two git revisions of a users file (a real
+// repository, made for the test): each kind of change, the three formats, and the exit codes a CI
+// job gates on.
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { EXIT, main } from '../bin/plan';
+import { EXIT, run } from '../gitops/cli/program';
 import { ChangeKind, type Plan } from '../gitops/plan';
 
 const BASE = `defaults:
@@ -66,15 +67,16 @@ function commit(content: string, file = 'users.yaml'): string {
   return git('rev-parse', 'HEAD').trim();
 }
 
-function plan(...argv: string[]): { code: number; stdout: string; stderr: string } {
+/** `quicksight-users plan …`, in-process. */
+async function plan(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = main(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, cwd: repo });
+  const code = await run(['plan', ...argv], { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, cwd: repo });
   return { code, stdout, stderr };
 }
 
-function jsonPlan(...argv: string[]): Plan {
-  const result = plan(...argv, '--format', 'json');
+async function jsonPlan(...argv: string[]): Promise<Plan> {
+  const result = await plan(...argv, '--format', 'json');
   expect(result.stderr).toBe('');
   return JSON.parse(result.stdout) as Plan;
 }
@@ -91,12 +93,12 @@ afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
 
 describe('each kind of change between two revisions', () => {
   let result: Plan;
-  beforeAll(() => {
-    result = jsonPlan('--file', 'users.yaml', '--base', base, '--head', head);
+  beforeAll(async () => {
+    result = await jsonPlan('--file', 'users.yaml', '--base', base, '--head', head);
   });
   const change = (userName: string) => result.changes.find((c) => c.userName === userName)!;
 
-  test('updated in place: field: old → new, the email redacted, tags by key, template-only options', () => {
+  test('updated in place: field: old → new, the email redacted, tags by key, template-only options', async () => {
     expect(change('alice')).toMatchObject({
       kind: ChangeKind.UPDATE,
       destructive: false,
@@ -111,13 +113,13 @@ describe('each kind of change between two revisions', () => {
     expect(change('alice').fields[0]).toEqual({ field: 'email', redacted: true });
   });
 
-  test('removed: destructive, unless the user stays in QuickSight', () => {
+  test('removed: destructive, unless the user stays in QuickSight', async () => {
     expect(change('bob')).toMatchObject({ kind: ChangeKind.REMOVE, destructive: true, reason: expect.stringContaining('deleted from QuickSight'), stackBefore: 'QuickSightUsers' });
     expect(change('frank')).toMatchObject({ kind: ChangeKind.REMOVE, destructive: false, reason: 'the user is kept in QuickSight (removalPolicy: retain)' });
     // (An IAM Identity Center user leaving the file is kept too: see 'an account of IAM Identity Center users' below.)
   });
 
-  test('replaced under a new identity (matched by email): destructive, with the reason', () => {
+  test('replaced under a new identity (matched by email): destructive, with the reason', async () => {
     expect(change('carol.smith')).toMatchObject({
       kind: ChangeKind.REPLACE,
       previousUserName: 'carol',
@@ -128,7 +130,7 @@ describe('each kind of change between two revisions', () => {
     expect(change('carol')).toBeUndefined();
   });
 
-  test('same name, another identity type: refused (the deployment would fail and roll back), with the two-deployment way', () => {
+  test('same name, another identity type: refused (the deployment would fail and roll back), with the two-deployment way', async () => {
     expect(change('dave')).toMatchObject({
       kind: ChangeKind.REFUSED,
       destructive: false,
@@ -137,7 +139,7 @@ describe('each kind of change between two revisions', () => {
     });
   });
 
-  test('added, and the users left alone', () => {
+  test('added, and the users left alone', async () => {
     expect(change('ivy')).toMatchObject({ kind: ChangeKind.ADD, destructive: false, identityType: 'QUICKSIGHT', role: 'READER', stackAfter: 'QuickSightUsers' });
     expect(change('erin')).toBeUndefined();
     expect(change('hank')).toBeUndefined();
@@ -148,17 +150,17 @@ describe('each kind of change between two revisions', () => {
     ]);
   });
 
-  test('no email appears in any format', () => {
+  test('no email appears in any format', async () => {
     for (const format of ['table', 'markdown', 'json']) {
-      const { stdout } = plan('--file', 'users.yaml', '--base', base, '--head', head, '--format', format);
+      const { stdout } = await plan('--file', 'users.yaml', '--base', base, '--head', head, '--format', format);
       expect(stdout).not.toMatch(/@corp\.test/);
     }
   });
 });
 
 describe('formats', () => {
-  test('table: one line per change, destructive ones marked, a summary', () => {
-    const { code, stdout } = plan('--file', 'users.yaml', '--base', base, '--head', head);
+  test('table: one line per change, destructive ones marked, a summary', async () => {
+    const { code, stdout } = await plan('--file', 'users.yaml', '--base', base, '--head', head);
     expect(code).toBe(EXIT.OK);
     const lines = stdout.split('\n');
     expect(lines[0]).toBe(`Plan: users.yaml@${base} → users.yaml@${head}`);
@@ -170,8 +172,8 @@ describe('formats', () => {
     expect(stdout).toContain('6 changes: 1 to add, 1 to update in place, 1 to replace, 2 to remove, 1 refused (the deployment would fail); 2 destructive; 2 unchanged.');
   });
 
-  test('markdown: a pull-request comment with a warning and a table', () => {
-    const { stdout } = plan('--file', 'users.yaml', '--base', base, '--head', head, '--format', 'markdown');
+  test('markdown: a pull-request comment with a warning and a table', async () => {
+    const { stdout } = await plan('--file', 'users.yaml', '--base', base, '--head', head, '--format', 'markdown');
     expect(stdout).toContain('### QuickSight users plan');
     expect(stdout).toContain('> [!WARNING]\n> **2 destructive changes**');
     expect(stdout).toContain('| | change | user | namespace | stack | details |\n|---|---|---|---|---|---|');
@@ -179,119 +181,119 @@ describe('formats', () => {
     expect(stdout).toContain('| + | add | `ivy` | default | QuickSightUsers | QUICKSIGHT, READER |');
   });
 
-  test('markdown escapes what would break the table', () => {
+  test('markdown escapes what would break the table', async () => {
     const a = path.join(repo, 'pipe-a.yaml');
     const b = path.join(repo, 'pipe-b.yaml');
     fs.writeFileSync(a, `${BASE.split('users:')[0]}users: []\n`);
     fs.writeFileSync(b, `${BASE.split('users:')[0]}users:\n  - {userName: 'a|b', identityType: QUICKSIGHT, email: x@corp.test}\n`);
-    expect(plan(a, b, '--format', 'markdown').stdout).toContain('| + | add | `a\\|b` |');
+    expect((await plan(a, b, '--format', 'markdown')).stdout).toContain('| + | add | `a\\|b` |');
   });
 });
 
 describe('exit codes', () => {
-  test('0: the plan was made, whatever it says (without a gate)', () => {
-    expect(plan('--file', 'users.yaml', '--base', base, '--head', head).code).toBe(EXIT.OK);
+  test('0: the plan was made, whatever it says (without a gate)', async () => {
+    expect((await plan('--file', 'users.yaml', '--base', base, '--head', head)).code).toBe(EXIT.OK);
   });
 
-  test('3 with --fail-on-destructive when something would be deleted or replaced; 0 when nothing is', () => {
-    const gated = plan('--file', 'users.yaml', '--base', base, '--head', head, '--fail-on-destructive');
+  test('3 with --fail-on-destructive when something would be deleted or replaced; 0 when nothing is', async () => {
+    const gated = await plan('--file', 'users.yaml', '--base', base, '--head', head, '--fail-on-destructive');
     expect(gated.code).toBe(EXIT.DESTRUCTIVE);
     expect(gated.stderr).toBe('2 destructive changes (--fail-on-destructive)\n');
     const gentle = commit(BASE.replace('role: AUTHOR', 'role: ADMIN').concat('  - {userName: ivy, identityType: QUICKSIGHT, email: ivy@corp.test}\n'));
-    const ok = plan('--file', 'users.yaml', '--base', base, '--head', gentle, '--fail-on-destructive');
+    const ok = await plan('--file', 'users.yaml', '--base', base, '--head', gentle, '--fail-on-destructive');
     expect(ok.code).toBe(EXIT.OK);
     expect(ok.stdout).toContain('2 changes: 1 to add, 1 to update in place; 0 destructive; 6 unchanged.');
   });
 
-  test('2 with --detailed-exitcode when there are changes, 0 when there are none; 3 wins over 2', () => {
-    expect(plan('--file', 'users.yaml', '--base', base, '--head', head, '--detailed-exitcode').code).toBe(EXIT.CHANGES);
-    expect(plan('--file', 'users.yaml', '--base', base, '--head', head, '--detailed-exitcode', '--fail-on-destructive').code).toBe(EXIT.DESTRUCTIVE);
-    const same = plan('--file', 'users.yaml', '--base', base, '--head', base, '--detailed-exitcode', '--fail-on-destructive');
+  test('2 with --detailed-exitcode when there are changes, 0 when there are none; 3 wins over 2', async () => {
+    expect((await plan('--file', 'users.yaml', '--base', base, '--head', head, '--detailed-exitcode')).code).toBe(EXIT.CHANGES);
+    expect((await plan('--file', 'users.yaml', '--base', base, '--head', head, '--detailed-exitcode', '--fail-on-destructive')).code).toBe(EXIT.DESTRUCTIVE);
+    const same = await plan('--file', 'users.yaml', '--base', base, '--head', base, '--detailed-exitcode', '--fail-on-destructive');
     expect(same).toMatchObject({ code: EXIT.OK, stderr: '' });
     expect(same.stdout).toContain('No changes: 7 users as declared.');
   });
 
-  test('1 when the file is invalid at a revision, with the revision, line and rule', () => {
+  test('1 when the file is invalid at a revision, with the revision, line and rule', async () => {
     const broken = commit(HEAD.replace('email: ivy@corp.test', 'email: ivy'));
-    const result = plan('--file', 'users.yaml', '--base', base, '--head', broken, '--fail-on-destructive');
+    const result = await plan('--file', 'users.yaml', '--base', base, '--head', broken, '--fail-on-destructive');
     expect(result.code).toBe(EXIT.ERROR);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(new RegExp(`^users\\.yaml@${broken} has 1 error:\\nusers\\.yaml@${broken}:\\d+:\\d+: user 'ivy': email 'ivy' must be an email address`));
   });
 
-  test('1 for a revision that does not exist, and for a bad option', () => {
-    expect(plan('--file', 'users.yaml', '--base', 'no-such-branch')).toMatchObject({ code: EXIT.ERROR, stderr: expect.stringMatching(/^plan failed: git show no-such-branch:\.\/users\.yaml failed: /) });
-    expect(plan('--format', 'yaml')).toMatchObject({ code: EXIT.ERROR, stderr: expect.stringContaining("--format must be one of table, markdown, json (got 'yaml')") });
-    expect(plan('one.yaml')).toMatchObject({ code: EXIT.ERROR, stderr: expect.stringContaining('give two files (OLD NEW) or none (got 1)') });
-    expect(plan('--help')).toMatchObject({ code: EXIT.OK, stdout: expect.stringMatching(/^usage: plan /), stderr: '' });
+  test('1 for a revision that does not exist, and for a bad option', async () => {
+    expect(await plan('--file', 'users.yaml', '--base', 'no-such-branch')).toMatchObject({ code: EXIT.ERROR, stderr: expect.stringMatching(/^plan failed: git show no-such-branch:\.\/users\.yaml failed: /) });
+    expect(await plan('--format', 'yaml')).toEqual({ code: EXIT.ERROR, stdout: '', stderr: "error: option '--format <format>' argument 'yaml' is invalid. Allowed choices are table, markdown, json.\n(quicksight-users plan --help for usage)\n" });
+    expect(await plan('one.yaml')).toEqual({ code: EXIT.ERROR, stdout: '', stderr: 'give two files (OLD NEW) or none (got 1)\n' });
+    expect(await plan('--help')).toMatchObject({ code: EXIT.OK, stdout: expect.stringMatching(/^Usage: quicksight-users plan \[options\] \[files\.\.\.\]\n/), stderr: '' });
   });
 });
 
 describe('sources', () => {
-  test('the working tree against a revision (the default head), from a subdirectory path', () => {
+  test('the working tree against a revision (the default head), from a subdirectory path', async () => {
     commit(BASE, 'teams/bi/users.yaml');
     fs.writeFileSync(path.join(repo, 'teams/bi/users.yaml'), BASE.replace('role: AUTHOR', 'role: ADMIN'));
-    const result = jsonPlan('--file', 'teams/bi/users.yaml');
+    const result = await jsonPlan('--file', 'teams/bi/users.yaml');
     expect(result.changes.map((c) => `${c.kind} ${c.userName}`)).toEqual(['update alice']);
-    expect(plan('--file', 'teams/bi/users.yaml').stdout.split('\n')[0]).toBe('Plan: teams/bi/users.yaml@HEAD → teams/bi/users.yaml (working tree)');
+    expect((await plan('--file', 'teams/bi/users.yaml')).stdout.split('\n')[0]).toBe('Plan: teams/bi/users.yaml@HEAD → teams/bi/users.yaml (working tree)');
   });
 
-  test('a file that does not exist at the base revision: every user is added', () => {
+  test('a file that does not exist at the base revision: every user is added', async () => {
     const first = git('rev-list', '--max-parents=0', 'HEAD').trim();
     commit(BASE, 'new/users.yaml');
-    const result = jsonPlan('--file', 'new/users.yaml', '--base', first, '--head', 'HEAD');
+    const result = await jsonPlan('--file', 'new/users.yaml', '--base', first, '--head', 'HEAD');
     expect(result.summary).toMatchObject({ add: 7, destructive: 0 });
   });
 
-  test('two files', () => {
+  test('two files', async () => {
     const a = path.join(repo, 'a.yaml');
     const b = path.join(repo, 'b.yaml');
     fs.writeFileSync(a, BASE);
     fs.writeFileSync(b, HEAD);
-    expect(jsonPlan(a, b).summary).toEqual({ add: 1, replace: 1, remove: 2, update: 1, move: 0, refused: 1, destructive: 2, unchanged: 2 });
-    expect(plan('a.yaml', 'b.yaml').stdout.split('\n')[0]).toBe('Plan: a.yaml → b.yaml');
+    expect((await jsonPlan(a, b)).summary).toEqual({ add: 1, replace: 1, remove: 2, update: 1, move: 0, refused: 1, destructive: 2, unchanged: 2 });
+    expect((await plan('a.yaml', 'b.yaml')).stdout.split('\n')[0]).toBe('Plan: a.yaml → b.yaml');
   });
 
-  test('an account of IAM Identity Center users: a user leaving the file is kept (the API cannot delete it)', () => {
+  test('an account of IAM Identity Center users: a user leaving the file is kept (the API cannot delete it)', async () => {
     const sso = `defaults:\n  awsAccountId: '123456789012'\n  identityRegion: us-east-1\n  role: READER\nusers:\n  - {userName: gina, identityType: IAM_IDENTITY_CENTER, email: gina@corp.test}\n  - {userName: hal, identityType: IAM_IDENTITY_CENTER, email: hal@corp.test}\n`;
     const a = path.join(repo, 'a.yaml');
     const b = path.join(repo, 'b.yaml');
     fs.writeFileSync(a, sso);
     fs.writeFileSync(b, sso.replace(/  - \{userName: gina.*\n/, ''));
-    expect(jsonPlan(a, b).changes).toEqual([expect.objectContaining({ kind: ChangeKind.REMOVE, userName: 'gina', destructive: false, reason: expect.stringContaining('cannot delete IAM Identity Center users') })]);
+    expect((await jsonPlan(a, b)).changes).toEqual([expect.objectContaining({ kind: ChangeKind.REMOVE, userName: 'gina', destructive: false, reason: expect.stringContaining('cannot delete IAM Identity Center users') })]);
   });
 
-  test('an IAM ARN that only moves to another IAM path is an update (the same IAM identity), not a replacement', () => {
+  test('an IAM ARN that only moves to another IAM path is an update (the same IAM identity), not a replacement', async () => {
     const a = path.join(repo, 'a.yaml');
     const b = path.join(repo, 'b.yaml');
     fs.writeFileSync(a, BASE);
     fs.writeFileSync(b, BASE.replace('user/erin', 'user/team/erin'));
-    const result = jsonPlan(a, b);
+    const result = await jsonPlan(a, b);
     expect(result.changes).toEqual([expect.objectContaining({
       kind: ChangeKind.UPDATE, userName: 'erin', destructive: false,
       fields: [{ field: 'iamArn', before: 'arn:aws:iam::123456789012:user/erin', after: 'arn:aws:iam::123456789012:user/team/erin' }],
     })]);
   });
 
-  test('--fail-on-destructive also fails a change the deployment would refuse', () => {
+  test('--fail-on-destructive also fails a change the deployment would refuse', async () => {
     const a = path.join(repo, 'a.yaml');
     const b = path.join(repo, 'b.yaml');
     fs.writeFileSync(a, BASE);
     fs.writeFileSync(b, BASE.replace(/  - userName: dave\n    identityType: QUICKSIGHT/, '  - iamArn: arn:aws:iam::123456789012:user/dave\n    identityType: IAM'));
-    const result = plan('a.yaml', 'b.yaml', '--fail-on-destructive');
+    const result = await plan('a.yaml', 'b.yaml', '--fail-on-destructive');
     expect(result.code).toBe(EXIT.DESTRUCTIVE);
     expect(result.stderr).toBe('1 change the deployment would refuse (--fail-on-destructive)\n');
-    expect(plan('a.yaml', 'b.yaml').code).toBe(EXIT.OK);
+    expect((await plan('a.yaml', 'b.yaml')).code).toBe(EXIT.OK);
   });
 
-  test('--account and --identity-region replace the defaults on both sides, as -c does for the app', () => {
+  test('--account and --identity-region replace the defaults on both sides, as -c does for the app', async () => {
     const a = path.join(repo, 'a.yaml');
     const b = path.join(repo, 'b.yaml');
     fs.writeFileSync(a, BASE);
     fs.writeFileSync(b, BASE.concat('  - {userName: ivy, identityType: QUICKSIGHT, email: ivy@corp.test}\n'));
-    const result = jsonPlan(a, b, '--account', '999999999999', '--identity-region', 'eu-west-1');
+    const result = await jsonPlan(a, b, '--account', '999999999999', '--identity-region', 'eu-west-1');
     expect(result.changes).toEqual([expect.objectContaining({ kind: ChangeKind.ADD, userName: 'ivy', awsAccountId: '999999999999', identityRegion: 'eu-west-1' })]);
-    expect(plan(a, b, '--account', '1234')).toMatchObject({ code: EXIT.ERROR, stderr: expect.stringContaining("awsAccountId '1234' must be a 12-digit AWS account id (pattern ^[0-9]{12}$) (set by --account / --identity-region)") });
+    expect(await plan(a, b, '--account', '1234')).toMatchObject({ code: EXIT.ERROR, stderr: expect.stringContaining("awsAccountId '1234' must be a 12-digit AWS account id (pattern ^[0-9]{12}$) (set by --account / --identity-region)") });
   });
 });
 
@@ -299,30 +301,30 @@ describe('stacks', () => {
   const many = (count: number, stacks?: number) => `${stacks ? `stacks: ${stacks}\n` : ''}defaults: {awsAccountId: '123456789012', identityRegion: us-east-1, role: READER}\nusers:\n${
     Array.from({ length: count }, (_, i) => `  - {userName: u${i}, identityType: QUICKSIGHT, email: u${i}@corp.test}`).join('\n')}\n`;
 
-  test('more stacks: the users that move are listed, not destructive, and the new stacks named', () => {
+  test('more stacks: the users that move are listed, not destructive, and the new stacks named', async () => {
     const one = commit(many(40, 1));
     const two = commit(many(41, 2));
-    const result = jsonPlan('--file', 'users.yaml', '--base', one, '--head', two);
+    const result = await jsonPlan('--file', 'users.yaml', '--base', one, '--head', two);
     const moves = result.changes.filter((c) => c.kind === ChangeKind.MOVE);
     expect(moves.length).toBeGreaterThan(5);
     for (const m of moves) expect(m).toMatchObject({ destructive: false, stackBefore: 'QuickSightUsers', stackAfter: 'QuickSightUsers-1', reason: expect.stringContaining('adopts the user') });
     expect(result.changes.filter((c) => c.kind !== ChangeKind.MOVE).map((c) => `${c.kind} ${c.userName}`)).toEqual(['add u40']);
     expect(result).toMatchObject({ stacksBefore: ['QuickSightUsers'], stacksAfter: ['QuickSightUsers', 'QuickSightUsers-1'] });
-    expect(plan('--file', 'users.yaml', '--base', one, '--head', two).stdout).toContain('New stacks: QuickSightUsers-1.');
+    expect((await plan('--file', 'users.yaml', '--base', one, '--head', two)).stdout).toContain('New stacks: QuickSightUsers-1.');
   });
 
-  test('fewer stacks: the stacks to destroy after the deployment', () => {
+  test('fewer stacks: the stacks to destroy after the deployment', async () => {
     const two = commit(many(40, 2));
     const one = commit(many(40, 1));
-    const { stdout } = plan('--file', 'users.yaml', '--base', two, '--head', one);
+    const { stdout } = await plan('--file', 'users.yaml', '--base', two, '--head', one);
     expect(stdout).toContain('Stacks no longer in the app: QuickSightUsers-1. After `cdk deploy --all`, run `cdk destroy QuickSightUsers-1`');
     expect(stdout).toMatch(/^> move +u\d+ +default +QuickSightUsers-1 → QuickSightUsers /m);
   });
 
-  test('a pinned count too small for the head revision fails the plan (1)', () => {
+  test('a pinned count too small for the head revision fails the plan (1)', async () => {
     const one = commit(many(10, 1));
     const tooMany = commit(many(600, 1));
-    const result = plan('--file', 'users.yaml', '--base', one, '--head', tooMany);
+    const result = await plan('--file', 'users.yaml', '--base', one, '--head', tooMany);
     expect(result.code).toBe(EXIT.ERROR);
     expect(result.stderr).toMatch(/stacks: 1 is too few for these users: QuickSightUsers would exceed 609 resources \(limit 500\)\. Set stacks: 3/);
   });

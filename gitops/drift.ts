@@ -86,7 +86,7 @@ export interface DriftReport {
 export interface DriftOptions {
   /** The reader for an identity region. @default - the AWS SDK, with the standard credential chain */
   readonly reader?: (identityRegion: string) => QuickSightReader;
-  /** How many calls are in flight at once. @default 16 */
+  /** How many calls are in flight at once. @default 8 */
   readonly concurrency?: number;
   /** ListUsers page size (QuickSight takes at most 100). @default 100 */
   readonly pageSize?: number;

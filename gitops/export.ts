@@ -35,7 +35,7 @@ export interface ExportOptions {
   readonly reader?: QuickSightReader;
   /** The IAM reads (for the paths of IAM users and roles); false: IAM is not read. @default - the AWS SDK */
   readonly iam?: IamReader | false;
-  /** How many calls are in flight at once. @default 16 */
+  /** How many calls are in flight at once. @default 8 */
   readonly concurrency?: number;
   /** Called as users are listed (`total` still growing) and as their tags are read. */
   readonly onProgress?: (progress: { phase: 'list' | 'tags'; done: number; total: number }) => void;

@@ -22,7 +22,7 @@ export const READ_RETRY_POLICY = {
 };
 
 /** How many calls are in flight at once by default (the tags of this many users at a time). */
-export const DEFAULT_READ_CONCURRENCY = 16;
+export const DEFAULT_READ_CONCURRENCY = 8;
 export const MAX_READ_CONCURRENCY = 64;
 
 /** The QuickSight reads `drift` and `export` make, behind an interface so that tests can count them. */

@@ -86,8 +86,8 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--base <rev>', 'the git revision the change starts from', 'HEAD')
     .option('--head <rev>', 'the git revision the change ends at (default: the file in the working tree)')
     .addOption(new Option('--format <format>', 'output format').choices(Object.values(PlanFormat)).default(PlanFormat.TABLE))
-    .option('--fail-on-destructive', 'exit 3 when a change deletes or replaces a user (or the deployment would refuse it)', false)
-    .option('--detailed-exitcode', 'exit 2 when there are changes', false)
+    .option('--fail-on-destructive', 'exit 3 when a change deletes or replaces a user (or the deployment would refuse it)')
+    .option('--detailed-exitcode', 'exit 2 when there are changes')
     .addOption(accountOption())
     .addOption(identityRegionOption())
     .addHelpText('after', `
@@ -95,8 +95,11 @@ Examples:
   ${PROGRAM_NAME} plan --file users.yaml --base origin/main --format markdown --fail-on-destructive
   ${PROGRAM_NAME} plan --file users.yaml --base v1.4 --head v1.5
   ${PROGRAM_NAME} plan old.yaml new.yaml --detailed-exitcode`)
-    .action((files: string[], options: { file: string; base: string; head?: string; format: PlanFormat; failOnDestructive: boolean; detailedExitcode: boolean; account?: string; identityRegion?: string }) => {
-      done(planCommand({ files, file: options.file, base: options.base, head: options.head, format: options.format, failOnDestructive: options.failOnDestructive, detailedExitcode: options.detailedExitcode, overrides: overridesOf(options) }, io));
+    .action((files: string[], options: { file: string; base: string; head?: string; format: PlanFormat; failOnDestructive?: boolean; detailedExitcode?: boolean; account?: string; identityRegion?: string }) => {
+      done(planCommand({
+        files, file: options.file, base: options.base, head: options.head, format: options.format,
+        failOnDestructive: options.failOnDestructive === true, detailedExitcode: options.detailedExitcode === true, overrides: overridesOf(options),
+      }, io));
     });
 
   command('drift')
@@ -125,8 +128,9 @@ Examples:
     .addOption(progressOption())
     .option('--no-progress', 'never show progress')
     .addHelpText('after', `
-Needs quicksight:ListNamespaces, ListUsers and ListTagsForResource in the identity region; iam:ListRoles and iam:ListUsers
-to confirm the IAM paths of IAM users (without them the export still works and says which paths it assumed).
+Needs quicksight:ListNamespaces, ListUsers and ListTagsForResource in the identity region, and
+iam:ListRoles and iam:ListUsers to confirm the IAM paths of IAM users (without them the export
+still works, and says which paths it assumed).
 
 Examples:
   ${PROGRAM_NAME} export > users.yaml
@@ -267,7 +271,7 @@ async function exportCommand(options: ExportCommandOptions, io: CliIo): Promise<
 
 function exportSummary(result: UsersExport, output: string | undefined): string {
   const lines = [`${output ? `wrote ${output}` : 'exported'}: ${formatCount(result.users)} user${result.users === 1 ? '' : 's'} of account ${result.awsAccountId} (${result.identityRegion}) in ${result.namespaces.length} namespace${result.namespaces.length === 1 ? '' : 's'}`
-    + `${result.stacks > 1 ? `, ${result.stacks} stacks (pinned)` : ''}; ${Object.values(result.calls).reduce((a, b) => a + b, 0)} QuickSight calls.`];
+    + `${result.stacks > 1 ? `, ${result.stacks} stacks (pinned)` : ''}; ${formatCount(Object.values(result.calls).reduce((a, b) => a + b, 0))} QuickSight calls.`];
   if (result.orphaned.length > 0) lines.push(formatOrphanWarning(result.orphaned, 'export').trimEnd());
   if (result.leftOut.length > 0) {
     lines.push(`left out: ${result.leftOut.length} user${result.leftOut.length === 1 ? '' : 's'} no declaration can hold as ${result.leftOut.length === 1 ? 'it is' : 'they are'}; no deployment of the file touches ${result.leftOut.length === 1 ? 'it' : 'them'}:`);

@@ -41,7 +41,7 @@ try {
   console.log(`packed ${packed.filename}: ${(packed.size / 1024 / 1024).toFixed(1)} MiB, ${shipped.length} files of its own, bundled ${packed.bundled.join(', ')} (${seconds()})`);
   check('the tarball ships the assembly, the library, the tool and the handler bundle',
     ['.jsii', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/gitops/index.js', 'dist/gitops/index.d.ts', 'dist/assets/handler/index.js'].every((f) => shipped.includes(f)));
-  check('the tarball ships no sources, tests, benchmarks or CLI builds',
+  check('the tarball ships no sources, tests, benchmarks or the repository app (bin/); the command line ships as dist/gitops/cli',
     !shipped.some((p) => /\.ts$/.test(p) && !p.endsWith('.d.ts')) && !shipped.some((p) => /^(dist\/)?(test|bench|lambda|bin)\//.test(p)),
     shipped.filter((p) => /^(dist\/)?(test|bench|lambda|bin)\//.test(p)).join(', '));
 

@@ -35,7 +35,7 @@ const MAX_COMMANDS = Number(process.env.MODEL_MAX_COMMANDS ?? (LONG ? 14 : 12));
  * fault windows, which wait out real backoffs and deadlines). Interrupted without a
  * counterexample is a failure: a slow machine never silently runs fewer sequences.
  */
-const SEED_TIME_LIMIT_MS = Number(process.env.MODEL_SEED_SECONDS ?? 240) * 1000;
+const SEED_TIME_LIMIT_MS = Number(process.env.MODEL_SEED_SECONDS ?? 120) * 1000;
 /** Long mode: seeds are drawn one after another until this many minutes have passed. */
 const LONG_MINUTES = Number(process.env.MODEL_MINUTES ?? 15);
 /** Explore past known counterexample classes (model.ts Tolerance), e.g. MODEL_TOLERATE=rollback-drift,split-loss. */
@@ -156,6 +156,19 @@ describe('counterexamples found by the model, as named regression scenarios', ()
       deploy('UsersB', [u(0, 'ann')]),
       deploy('UsersA', [u(1, 'ben')], { failAfter: 0 }),
       deploy('UsersB', [u(0, 'cat')]),
+    ]);
+  });
+
+  test('after a move whose source stack failed to deploy, the source\'s rollback Update does not take the user back from the destination', async () => {
+    // Found with seed 82 (long mode). Both stacks declare cat (the move's source failed); a refused
+    // same-name identity change in UsersA rolls back, and the rollback's Update converges cat to
+    // UsersA's old declaration and marks it as adopted by UsersA: UsersB's user changes owner,
+    // though UsersA's failed deployment never touched it.
+    await replaySequence([
+      deploy('UsersA', [u(0, 'cat'), u(1, 'ben')]),
+      deploy('UsersB', [u(0, 'cat')]),
+      deploy('UsersA', [u(1, 'ben')], { failAfter: 0 }),
+      deploy('UsersA', [u(0, 'cat', { iam: true }), u(1, 'ben')]),
     ]);
   });
 

@@ -245,8 +245,10 @@ export async function runStackOperation(
   if (faulted) fig.faultWindows += 1;
 
   let result: OperationResult;
+  let stackId = cfn.stackId;
   try {
     result = kind === 'deploy' ? await cfn.deploy(template, { failAfter: options.failAfter }) : await cfn.deleteStack();
+    stackId = cfn.stackId;
   } finally {
     // The fault window ends with the operation.
     r.emulator.faults.clear();
@@ -254,7 +256,7 @@ export async function runStackOperation(
     Object.assign(knobs, DEFAULT_KNOBS, { replay: undefined });
   }
   const statuses = [result.status];
-  if (!faulted && result.status.endsWith('_FAILED')) violations.push({ kind: 'stuck', text: `${stack} ended in ${result.status} without any fault: ${result.failure}` });
+  if (!faulted && result.status.endsWith('_FAILED')) violations.push({ kind: 'stuck', text: `${stack} ended in ${result.status} without any fault: ${result.failure?.split('\n')[0]}` });
   if (cfn.status === 'UPDATE_ROLLBACK_FAILED') {
     fig.rollbacksContinued += 1;
     statuses.push((await cfn.continueUpdateRollback()).status);
@@ -290,11 +292,11 @@ export async function runStackOperation(
 
   // Users the operation said it left behind: a cleanup Delete that failed, a registration it could not undo.
   const reported = new Set<Addr>();
-  const retainedInRollback = new Set<Addr>();
+  const retainedInRollback = new Map<Addr, number>();
   for (const rel of cfn.released.slice(released)) {
     if (rel.why !== 'cleanup Delete failed') {
       const addr = addrOfArn(rel.physicalId);
-      if (addr) retainedInRollback.add(addr);
+      if (addr) retainedInRollback.set(addr, Number(rel.logicalId[1]));
       continue;
     }
     fig.cleanupDeletesFailed += 1;
@@ -308,7 +310,10 @@ export async function runStackOperation(
   }
 
   const after = snapshot(r.emulator);
-  const op: Operation = { stack, kind, previous, wasLive: st.live, attempted: kind === 'deploy' ? attempted : [], outcome, before, after, reported, retainedInRollback: outcome === 'rolled-back' ? retainedInRollback : new Set() };
+  const op: Operation = {
+    stack, stackId, kind, previous, wasLive: st.live, attempted: kind === 'deploy' ? attempted : [], outcome, before, after, reported,
+    retainedInRollback: outcome === 'rolled-back' ? retainedInRollback : new Map(),
+  };
   const effects = applyOperation(m, op);
   violations.push(...verify(m, op, effects, (s, slot) => r.stacks[s].ownerOf(logicalIdOf(slot))));
   violations.push(...consistency(m, r));
@@ -499,6 +504,7 @@ export function deleteByHand(m: ModelState, r: Real, addr: Addr): void {
   const [ns, name] = addr.split('/');
   r.emulator.removeUser(ACCOUNT, ns, name);
   m.protectedAddrs.delete(addr);
+  m.holders.delete(addr);
   for (const d of declarersOf(m, addr)) {
     d.state.missingOk = true;
     d.state.exact = false;
@@ -516,6 +522,7 @@ export function makeByHand(m: ModelState, r: Real, addr: Addr, options: { iam?: 
     tags: options.stray ? { stray: 'by-hand' } : undefined,
   });
   m.protectedAddrs.set(addr, 'made by hand');
+  m.holders.set(addr, 'none');
   for (const d of declarersOf(m, addr)) {
     d.state.missingOk = false;
     d.state.exact = false;
@@ -585,6 +592,7 @@ export class HandTag implements Cmd {
     r.emulator.putUser({ ...seed, tags });
     const addr = addrOfArn(user.arn)!;
     for (const d of declarersOf(m, addr)) d.state.exact = false;
+    if (this.variant % 3 === 2) m.holders.set(addr, 'none');
     this.resolved = ` => ${addr}: ${edit}`;
     countEdit(r, 'tag edited by hand', `user ${addr}: ${edit} by hand`);
   }

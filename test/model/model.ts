@@ -42,6 +42,13 @@ export interface ModelState {
   stacks: Record<StackKey, StackModel>;
   /** Users that must exist though no stack declares them: made by hand before a stack adopted them, or retained. */
   protectedAddrs: Map<Addr, Protection>;
+  /**
+   * Which stack resource took each user over last (registered or adopted it: `<stack id>/<slot>`),
+   * 'none' (made by hand, or let go by a rollback), or 'unknown' (a rolled-back deployment may or
+   * may not have reached it). A user another resource took over since is not this resource's to
+   * delete when it stops declaring it; one it holds (or nobody holds) must go.
+   */
+  holders: Map<Addr, string>;
   /** Known counterexample classes the model accepts (to explore past them); none in `npm test`. */
   readonly tolerate: ReadonlySet<Tolerance>;
 }
@@ -57,7 +64,7 @@ export type Tolerance = 'rollback-drift' | 'split-loss' | 'stuck-rollback';
 
 export function initialModel(tolerate: ReadonlySet<Tolerance> = new Set()): ModelState {
   const stack = (): StackModel => ({ live: false, declared: [], slots: new Map() });
-  return { intended: { UsersA: [], UsersB: [] }, stacks: { UsersA: stack(), UsersB: stack() }, protectedAddrs: new Map(), tolerate };
+  return { intended: { UsersA: [], UsersB: [] }, stacks: { UsersA: stack(), UsersB: stack() }, protectedAddrs: new Map(), holders: new Map(), tolerate };
 }
 
 export const otherStack = (stack: StackKey): StackKey => (stack === 'UsersA' ? 'UsersB' : 'UsersA');
@@ -65,6 +72,8 @@ export const otherStack = (stack: StackKey): StackKey => (stack === 'UsersA' ? '
 /** One stack operation as it happened: what it was asked, how it ended, the users before and after. */
 export interface Operation {
   readonly stack: StackKey;
+  /** The stack's id during the operation (CloudFormation gives a stack created again a new one). */
+  readonly stackId: string;
   readonly kind: 'deploy' | 'delete';
   /** The stack's last successful revision before the operation ([] when it had none). */
   readonly previous: Revision;
@@ -80,12 +89,14 @@ export interface Operation {
    * Users CloudFormation kept by their Retain policy when it rolled back the resource that made
    * them: CloudFormation sends no Delete for them (RetainExceptOnCreate is the policy that would).
    */
-  readonly retainedInRollback: ReadonlySet<Addr>;
+  readonly retainedInRollback: ReadonlyMap<Addr, number>;
 }
 
 export interface Effects {
   /** Users the operation was allowed to (and so must) deregister. */
   readonly mustGo: Set<Addr>;
+  /** Users the operation may deregister or leave (whether it still held them is unknown). */
+  readonly mayGo: Set<Addr>;
   /** Every user the operation's revisions name: anything else must be left exactly as it was. */
   readonly scope: Set<Addr>;
   /** Users a failed deployment adopted while another resource still declared them. */
@@ -130,10 +141,22 @@ export function applyOperation(model: ModelState, op: Operation): Effects {
   const st = model.stacks[op.stack];
   const effects: Effects = {
     mustGo: new Set(),
+    mayGo: new Set(),
     scope: new Set([...op.previous, ...op.attempted].map(addrOf)),
     adoptedInRollback: new Set(),
   };
   const previousOf = (slot: number) => op.previous.find((p) => p.slot === slot);
+  const holder = (slot: number) => `${op.stackId}/${slot}`;
+  /** The resource in `slot` stopped declaring `addr` (DESTROY): it must go if the resource held it. */
+  const stopped = (addr: Addr, slot: number) => {
+    const held = model.holders.get(addr) ?? 'none';
+    if (held !== 'none' && held !== 'unknown' && held !== holder(slot)) return; // another resource's now: it stays
+    // Another stack still declares it (a move whose source failed): its Delete may hand it back.
+    if (declarersOf(model, addr).some((d) => d.stack !== op.stack)) model.holders.set(addr, 'unknown');
+    model.protectedAddrs.delete(addr);
+    (held === 'unknown' ? effects.mayGo : effects.mustGo).add(addr);
+    if (model.tolerate.has('split-loss')) tolerateSplitLoss(model, addr, op.stack);
+  };
 
   if (op.outcome === 'succeeded') {
     const slots = new Map<number, SlotState>();
@@ -145,10 +168,12 @@ export function applyOperation(model: ModelState, op: Operation): Effects {
       } else if (!p || !sameIdentity(p, d)) {
         // Registered or adopted: converged to the declaration, with this resource's marker.
         slots.set(d.slot, { exact: true, missingOk: false });
+        model.holders.set(addr, holder(d.slot));
         taintOthers(model, addr, { stack: op.stack, slot: d.slot });
       } else if (!op.before.has(addr)) {
         // Updated in place, but deleted by hand: registered again as declared.
         slots.set(d.slot, { exact: true, missingOk: false });
+        model.holders.set(addr, holder(d.slot));
       } else {
         const shared = declarersOf(model, addr).some((o) => o.stack !== op.stack);
         slots.set(d.slot, { exact: st.slots.get(d.slot)!.exact && !shared, missingOk: false });
@@ -164,9 +189,7 @@ export function applyOperation(model: ModelState, op: Operation): Effects {
       if (retain) {
         if (op.after.has(addr)) model.protectedAddrs.set(addr, 'retained');
       } else {
-        model.protectedAddrs.delete(addr);
-        effects.mustGo.add(addr);
-        if (model.tolerate.has('split-loss')) tolerateSplitLoss(model, addr, op.stack);
+        stopped(addr, p.slot);
       }
     }
     st.live = true;
@@ -179,11 +202,17 @@ export function applyOperation(model: ModelState, op: Operation): Effects {
         // The slot's user was missing; the failed update or its rollback may have registered it
         // again, as declared before (which is what the stack declares): if it is there, it is exact.
         st.slots.get(p.slot)!.exact = true;
+        if (op.after.has(addrOf(p))) model.holders.set(addrOf(p), holder(p.slot));
+      } else if (p && !sameIdentity(p, d) && model.holders.get(addrOf(p)) !== holder(p.slot)) {
+        // The rollback's Update converges the old user to the old declaration, and may mark it.
+        model.holders.set(addrOf(p), 'unknown');
       }
       const addr = addrOf(d);
-      if ((!p || !sameIdentity(p, d)) && op.before.has(addr)) {
+      if (!p || !sameIdentity(p, d)) {
+        // The failed deployment may have registered or adopted it; its rollback let it go.
+        if (op.before.has(addr) || op.after.has(addr)) model.holders.set(addr, 'unknown');
         const others = declarersOf(model, addr).filter((o) => !(o.stack === op.stack && o.decl.slot === d.slot));
-        if (others.length > 0) {
+        if (op.before.has(addr) && others.length > 0) {
           effects.adoptedInRollback.add(addr);
           if (model.tolerate.has('rollback-drift')) for (const o of others) o.state.exact = false;
         }
@@ -193,7 +222,12 @@ export function applyOperation(model: ModelState, op: Operation): Effects {
         taintOthers(model, addr, { stack: op.stack, slot: -1 });
       }
     }
-    for (const addr of op.retainedInRollback) if (op.after.has(addr) && declarersOf(model, addr).length === 0) model.protectedAddrs.set(addr, 'retained');
+    for (const [addr, slot] of op.retainedInRollback) {
+      if (!op.after.has(addr)) continue;
+      // CloudFormation kept it (Retain): the failed deployment's resource registered or adopted it.
+      model.protectedAddrs.set(addr, 'retained');
+      model.holders.set(addr, holder(slot));
+    }
     if (!op.wasLive) {
       st.live = false;
       st.declared = [];
@@ -205,9 +239,7 @@ export function applyOperation(model: ModelState, op: Operation): Effects {
       if (p.retain) {
         if (op.after.has(addr)) model.protectedAddrs.set(addr, 'retained');
       } else {
-        model.protectedAddrs.delete(addr);
-        effects.mustGo.add(addr);
-        if (model.tolerate.has('split-loss')) tolerateSplitLoss(model, addr, op.stack);
+        stopped(addr, p.slot);
       }
     }
     st.live = false;
@@ -284,7 +316,7 @@ export function verify(model: ModelState, op: Operation, effects: Effects, owner
     } else if (model.protectedAddrs.has(addr)) {
       if (!a) add('lost', `${addr} (${model.protectedAddrs.get(addr)}) was deregistered, though no successful deployment stopped declaring it`);
     } else {
-      if (b && !a && !effects.mustGo.has(addr)) add('lost', `${addr} was deregistered, though no successful deployment stopped declaring it`);
+      if (b && !a && !effects.mustGo.has(addr) && !effects.mayGo.has(addr)) add('lost', `${addr} was deregistered, though no successful deployment stopped declaring it`);
       if (a && !op.reported.has(addr)) {
         if (!b) add('leaked', `${addr} was registered by ${op.stack}'s ${op.kind} (${op.outcome}) and left behind: nothing declares it`);
         else if (effects.mustGo.has(addr)) add('leaked', `${addr} is still there, though ${op.stack}'s ${op.outcome === 'deleted' ? 'deletion' : 'successful deployment'} stopped declaring it (DESTROY)`);

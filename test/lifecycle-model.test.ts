@@ -18,7 +18,7 @@
 import fc from 'fast-check';
 import { useEmulator } from './handler-harness';
 import {
-  commandArbs, deleteByHand, emptyFigures, InvariantViolation, makeByHand, runStackOperation, SequenceEnded, setUp, type Figures, type OpOptions, type Real,
+  commandArbs, deleteByHand, editTagByHand, emptyFigures, InvariantViolation, makeByHand, runStackOperation, SequenceEnded, setUp, type Figures, type OpOptions, type Real,
 } from './model/commands';
 import type { ModelState, Tolerance } from './model/model';
 import { NAMES, synthStats, type Decl, type Revision, type StackKey } from './model/universe';
@@ -169,6 +169,21 @@ describe('counterexamples found by the model, as named regression scenarios', ()
       deploy('UsersB', [u(0, 'cat')]),
       deploy('UsersA', [u(1, 'ben')], { failAfter: 0 }),
       deploy('UsersA', [u(0, 'cat', { iam: true }), u(1, 'ben')]),
+    ]);
+  });
+
+  test('the rollback of a namespace change that QuickSight refused completes under the new template\'s IAM policy', async () => {
+    // Found with seeds 26 and 201 (long mode). UsersB moves cat to namespace finance, where an IAM
+    // user cat was made by hand: the Update is refused and rolled back. The rollback's Update
+    // converges cat in namespace default (its owner marker was removed by hand), but the handler
+    // role's policy is still the new template's (CloudFormation rolls the role back after the
+    // users), which grants TagResource and UpdateUser only in finance: IAM refuses, at every
+    // ContinueUpdateRollback too, and the stack can never leave UPDATE_ROLLBACK_FAILED.
+    await replaySequence([
+      deploy('UsersB', [u(0, 'cat')]),
+      (m, r) => editTagByHand(m, r, 'default/cat', 'owner marker removed'),
+      (m, r) => makeByHand(m, r, 'finance/cat', { iam: true }),
+      deploy('UsersB', [u(0, 'cat', { ns: 1 })]),
     ]);
   });
 

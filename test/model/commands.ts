@@ -573,6 +573,25 @@ export class HandCreate implements Cmd {
 }
 
 /** A tag changed by hand: a declared tag's value, a stray tag added, or the owner marker removed. */
+export type TagEdit = 'team changed to green' | 'stray tag added' | 'owner marker removed';
+const TAG_EDITS: readonly TagEdit[] = ['team changed to green', 'stray tag added', 'owner marker removed'];
+
+/** Changes a user's tags by hand (the principal id and every other field kept). */
+export function editTagByHand(m: ModelState, r: Real, addr: Addr, edit: TagEdit): void {
+  const [ns, name] = addr.split('/');
+  const user = r.emulator.getUser(ACCOUNT, ns, name);
+  if (!user) throw new Error(`editTagByHand: no user ${addr}`);
+  const tags = { ...user.tags };
+  if (edit === 'team changed to green') tags.team = 'green';
+  else if (edit === 'stray tag added') tags.stray = 'by-hand';
+  else delete tags[OWNER_TAG_KEY];
+  const { arn: _arn, region: _region, orphaned: _orphaned, ...seed } = user;
+  r.emulator.putUser({ ...seed, tags });
+  for (const d of declarersOf(m, addr)) d.state.exact = false;
+  if (edit === 'owner marker removed') m.holders.set(addr, 'none');
+  countEdit(r, 'tag edited by hand', `user ${addr}: ${edit} by hand`);
+}
+
 export class HandTag implements Cmd {
   private resolved = '';
   constructor(readonly pick: number, readonly variant: number) {}
@@ -580,21 +599,12 @@ export class HandTag implements Cmd {
     return true;
   }
   async run(m: ModelState, r: Real): Promise<void> {
-    const present = [...snapshot(r.emulator).values()].sort((a, b) => (a.arn < b.arn ? -1 : 1));
+    const present = [...snapshot(r.emulator).keys()].sort();
     if (present.length === 0) return;
-    const user = present[this.pick % present.length];
-    const tags = { ...user.tags };
-    const edit = ['team changed to green', 'stray tag added', 'owner marker removed'][this.variant % 3];
-    if (this.variant % 3 === 0) tags.team = 'green';
-    else if (this.variant % 3 === 1) tags.stray = 'by-hand';
-    else delete tags[OWNER_TAG_KEY];
-    const { arn: _arn, region: _region, orphaned: _orphaned, ...seed } = user;
-    r.emulator.putUser({ ...seed, tags });
-    const addr = addrOfArn(user.arn)!;
-    for (const d of declarersOf(m, addr)) d.state.exact = false;
-    if (this.variant % 3 === 2) m.holders.set(addr, 'none');
+    const addr = present[this.pick % present.length];
+    const edit = TAG_EDITS[this.variant % TAG_EDITS.length];
     this.resolved = ` => ${addr}: ${edit}`;
-    countEdit(r, 'tag edited by hand', `user ${addr}: ${edit} by hand`);
+    editTagByHand(m, r, addr, edit);
   }
   toString(): string {
     return `HandTag(${this.pick}, ${this.variant})${this.resolved}`;

@@ -10,7 +10,7 @@
 // the run, exit 1); the calls (requests QuickSight answered, throttled ones aside) are at most one
 // per user plus the list pages; the wall time is compared with the floor, calls / R, and the
 // target, 1.2 times it. A benchmark, not a timed test: a slow run is reported, never failed.
-// --smoke: 100 users at 20 requests/s, for CI (about 15 s).
+// --smoke: 100 users at 20 requests/s, for CI (about 10 s, the build aside).
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -174,6 +174,13 @@ async function keepIdentityAtSameAddress(api: QuickSightUsers, physicalResourceI
     throw new HandlerError(`QuickSight user '${address.userName}' has identity type ${live.IdentityType}; this update declares identity type ${spec.IdentityType} under the same name. QuickSight cannot change a user's identity type: the user would have to be deregistered first, and its dashboards, analyses and datasets would lose their owner before the new registration is certain, so the update was refused and the user left untouched. To change it, deploy once without this user (the successful deployment deregisters it), then deploy again declaring it with identity type ${spec.IdentityType}; or declare a new user name.`);
   }
   const ours = ownershipOf(tags, ctx.owner);
+  if (ours === 'other' && await ctx.rollingBack()) {
+    // A rollback puts back what the failed deployment changed; this user belongs to another stack
+    // resource now (it took the user over after this resource's last successful deployment), and
+    // the failed deployment never touched it: it is left alone.
+    ctx.log({ userName: address.userName, outcome: 'left alone by the rollback: another stack resource manages it now' });
+    return { ...outcome(live, ''), PhysicalResourceId: physicalResourceId };
+  }
   const markers = { owner: ours === 'registered' ? tags[OWNER_TAG_KEY] : adoptedMarkerOf(ctx.owner), previous: tags[PREVIOUS_OWNER_TAG_KEY] };
   const user = await converge(api, address, live, spec, markers, tags);
   ctx.log({ userName: address.userName, outcome: 'updated in place (identity unchanged for QuickSight)' });

@@ -8,26 +8,20 @@ import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 
 /**
- * The QuickSight actions that make or change a user: granted on `user/<namespace>/*` of each
- * account, identity region and namespace the stack declares.
+ * The QuickSight actions the handler calls, and nothing else: granted on the users (`user/*`) of
+ * each account and identity region the stack declares, not on namespaces. CloudFormation updates
+ * the handler role's policy before the users and rolls it back after them, so a cleanup Delete, or
+ * the rollback of an update, acts on a user of a namespace the policy in force no longer declares
+ * (a user moved to another namespace): a grant per namespace would refuse it, leaving the user
+ * behind or the stack in UPDATE_ROLLBACK_FAILED for good. The owner marker keeps the handler from
+ * deleting a user it does not manage.
  */
 export const HANDLER_ACTIONS = [
   'quicksight:RegisterUser',
-  'quicksight:UpdateUser',
-  'quicksight:TagResource',
-];
-
-/**
- * The QuickSight actions that read a user or let go of it (deregister it, or remove its owner
- * marker). CloudFormation updates the role's policy before the users and runs the cleanup Delete of
- * a user that moved to another namespace last, under the new policy: so these are granted on every
- * namespace (`user/*`) of each account and identity region the stack declares. The owner marker
- * keeps the handler from deleting a user it does not manage. Each action is granted once, in one
- * of the two statements: a grant taken away always shows.
- */
-export const HANDLER_CLEANUP_ACTIONS = [
   'quicksight:DescribeUser',
+  'quicksight:UpdateUser',
   'quicksight:DeleteUser',
+  'quicksight:TagResource',
   'quicksight:UntagResource',
   'quicksight:ListTagsForResource',
 ];
@@ -51,8 +45,8 @@ const PROVIDER_ID = 'QuickSightUserProvider';
 /**
  * The custom resource provider of a stack's QuickSight users: one handler Lambda (and one Provider
  * framework function) per stack, however many users it declares. Its QuickSight permissions are
- * scoped to `user/<namespace>/*` of the accounts, identity regions and namespaces in use, so the
- * policy grows with the namespaces, never with the users.
+ * scoped to `user/*` of the accounts and identity regions in use (see HANDLER_ACTIONS), so the
+ * policy grows with the identity regions, never with the users.
  */
 export class QuickSightUserProvider extends Construct {
   /** The stack's provider, created on first use. */
@@ -67,7 +61,6 @@ export class QuickSightUserProvider extends Construct {
   /** The Lambda function that calls QuickSight. */
   public readonly handler: lambda.Function;
   private readonly quickSightStatement: iam.PolicyStatement;
-  private readonly cleanupStatement: iam.PolicyStatement;
   private readonly grantedScopes = new Set<string>();
   private readonly grantedArns: string[] = [];
   private readonly handlerPolicy: CfnResource;
@@ -83,8 +76,6 @@ export class QuickSightUserProvider extends Construct {
     handlerLogs.grant(handlerRole, 'logs:CreateLogStream', 'logs:PutLogEvents');
     this.quickSightStatement = new iam.PolicyStatement({ actions: HANDLER_ACTIONS, resources: [] });
     handlerRole.addToPrincipalPolicy(this.quickSightStatement);
-    this.cleanupStatement = new iam.PolicyStatement({ actions: HANDLER_CLEANUP_ACTIONS, resources: [] });
-    handlerRole.addToPrincipalPolicy(this.cleanupStatement);
     handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: HANDLER_STACK_ACTIONS, resources: [Aws.STACK_ID] }));
     this.handlerPolicy = defaultPolicyOf(handlerRole);
 
@@ -119,23 +110,16 @@ export class QuickSightUserProvider extends Construct {
       'The CDK Provider framework only invokes this stack\'s QuickSightUser handler: aws-cdk-lib grants lambda:InvokeFunction on that function and on its versions and aliases (<function ARN>:*), no other function.');
   }
 
-  /**
-   * Lets the handler manage the users of a namespace (`user/<namespace>/*`), and let go of the users
-   * of any namespace of that account and identity region (`user/*`: see HANDLER_CLEANUP_ACTIONS);
-   * once per scope.
-   */
-  public grantNamespace(awsAccountId: string, identityRegion: string, namespace: string): void {
-    const userArns = (resourceName: string) => Stack.of(this).formatArn({
-      service: 'quicksight', region: identityRegion, account: awsAccountId, resource: 'user', resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
-    const regionKey = [awsAccountId, identityRegion].join('|');
-    const key = [regionKey, namespace].join('|');
+  /** Lets the handler manage the users (`user/*`) of an account's identity region; once per scope. */
+  public grantUsers(awsAccountId: string, identityRegion: string): void {
+    const key = [awsAccountId, identityRegion].join('|');
     if (this.grantedScopes.has(key)) return;
-    if (![...this.grantedScopes].some((scope) => scope.startsWith(`${regionKey}|`))) this.grant(this.cleanupStatement, userArns('*'));
     this.grantedScopes.add(key);
-    this.grant(this.quickSightStatement, userArns(`${namespace}/*`));
+    this.grant(this.quickSightStatement, Stack.of(this).formatArn({
+      service: 'quicksight', region: identityRegion, account: awsAccountId, resource: 'user', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    }));
     acknowledgeNagFinding(this.handlerPolicy, 'AwsSolutions-IAM5', this.grantedArns,
-      'The handler registers, updates and deregisters the QuickSight users this stack declares, whose names are only final at deploy time (IAM role sessions, parameters): its QuickSight actions are granted on user/<namespace>/* of each account, identity region and namespace in use, and the four it needs to let go of a user that moved to another namespace (the cleanup runs under the new policy) on user/* of each account and identity region in use; never on the rest of QuickSight.');
+      'The handler registers, updates and deregisters the QuickSight users this stack declares, whose names are only final at deploy time (IAM role sessions, parameters), and lets go of the ones it stops declaring, in any namespace (a cleanup Delete or a rollback runs under a policy that may no longer name the old namespace): its QuickSight actions are granted on user/* of each account and identity region in use, never on the rest of QuickSight.');
   }
 
   private grant(statement: iam.PolicyStatement, arn: string): void {

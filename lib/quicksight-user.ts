@@ -276,7 +276,7 @@ export class QuickSightUser extends QuickSightUserBase implements ITaggable {
     registerDuplicateCheck(this);
 
     const provider = QuickSightUserProvider.of(this);
-    provider.grantNamespace(this.awsAccountId, this.identityRegion, this.namespace);
+    provider.grantUsers(this.awsAccountId, this.identityRegion);
     const resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: RESOURCE_TYPE,

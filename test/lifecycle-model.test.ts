@@ -187,6 +187,59 @@ describe('counterexamples found by the model, as named regression scenarios', ()
     ]);
   });
 
+  test('a user taken over from a stack that is then deleted with RETAIN is deregistered when the taker\'s stack is deleted (DESTROY)', async () => {
+    // Found with seed 40 (after the previous-owner marker). UsersB takes ann over from UsersA
+    // (which keeps it, RETAIN); UsersA's stack is deleted: with RETAIN, CloudFormation sends no
+    // Delete, so UsersA never lets go and its marker stays as ann's previous owner. UsersB's stack
+    // is deleted: its Delete hands ann back to a resource that no longer exists, and ann stays,
+    // though the only stack that still held it stopped declaring it with DESTROY.
+    await replaySequence([
+      deploy('UsersA', [u(0, 'ann', { retain: true })]),
+      deploy('UsersB', [u(0, 'ann')]),
+      (m, r) => runStackOperation(m, r, 'UsersA', 'delete', [], { replay: 'none', replaySeed: 0, concurrency: 1 }),
+      (m, r) => runStackOperation(m, r, 'UsersB', 'delete', [], { replay: 'none', replaySeed: 0, concurrency: 1 }),
+    ]);
+  });
+
+  test('a user kept by a RETAIN resource of a failed create, adopted when the stack is created again, is deregistered when a successful deployment drops it', async () => {
+    // Found with seeds 35 and 39. The failed create registered ann and CloudFormation kept it
+    // (RETAIN, no Delete); the stack created again (a new stack id) adopts ann from the old
+    // stack's resource, which becomes its previous owner and never lets go (it no longer exists):
+    // the rename's cleanup Delete hands ann back to it instead of deregistering it.
+    await replaySequence([
+      deploy('UsersA', [u(0, 'ann', { retain: true })], { failAfter: 1 }),
+      deploy('UsersA', [u(0, 'ann')]),
+      deploy('UsersA', [u(0, 'ben')]),
+    ]);
+  });
+
+  test('a user handed back to the stack it was taken from, in a namespace the handing stack no longer uses, is handed back (IAM grants the marker change)', async () => {
+    // Found with seed 31. After a move whose source failed (both stacks declare finance/ann),
+    // UsersB moves its user to namespace default: the cleanup Delete of finance/ann hands it back
+    // to UsersA, a TagResource in finance that UsersB's new template no longer grants. The refusal
+    // is swallowed (a release never fails): finance/ann keeps UsersB's marker, and UsersA, which
+    // declares it, can never delete it.
+    await replaySequence([
+      deploy('UsersA', [u(0, 'ann', { ns: 1 }), u(1, 'ben')]),
+      deploy('UsersB', [u(0, 'ann', { ns: 1 })]),
+      deploy('UsersA', [u(1, 'ben')], { failAfter: 0 }),
+      deploy('UsersB', [u(0, 'ann')]),
+    ]);
+  });
+
+  test('after a move whose source stack failed, the destination dropping the user does not deregister it, even when its owner marker had been removed by hand', async () => {
+    // Found with seed 34. With ann's owner marker removed by hand, UsersB's takeover records no
+    // previous owner; UsersA's deployment fails (it still declares ann), and UsersB's rename
+    // deregisters ann.
+    await replaySequence([
+      deploy('UsersA', [u(0, 'ann'), u(1, 'ben')]),
+      (m, r) => editTagByHand(m, r, 'default/ann', 'owner marker removed'),
+      deploy('UsersB', [u(0, 'ann')]),
+      deploy('UsersA', [u(1, 'ben')], { failAfter: 0 }),
+      deploy('UsersB', [u(0, 'cat')]),
+    ]);
+  });
+
   test('a same-name identity-type change of a user deleted by hand, rolled back: the rollback completes and leaves no user of the new type', async () => {
     // Found with seed 8. The update registers ann again, as IAM (it was missing); another resource
     // fails; the rollback Update back to QUICKSIGHT is refused (same-name identity change), again

@@ -202,7 +202,7 @@ users:
 `)).toEqual([
       "2: defaults: awsAccountId '1234' must be a 12-digit AWS account id (pattern ^[0-9]{12}$) (inherited by 2 users)",
       "5: `defaults` cannot set 'userName': it names one user, so it belongs on each user",
-      `7: defaults: tags key '${OWNER_TAG_KEY}' is reserved: the handler uses it to mark the managing stack (inherited by 3 users)`,
+      `7: defaults: tags key '${OWNER_TAG_KEY}' is reserved: keys starting with "quicksight-user-cdk:" mark the managing stack resources (inherited by 3 users)`,
     ]);
   });
 

@@ -16,6 +16,7 @@
 //   MODEL_LONG=1 npx jest test/lifecycle-model.test.ts   thousands of operations (npm run reliability -- --long)
 //   MODEL_SEED=42 MODEL_RUNS=200 npx jest test/lifecycle-model.test.ts   one seed, as many sequences as asked
 import fc from 'fast-check';
+import { SdkQuickSightUsers } from '../lambda/quicksight';
 import { useEmulator } from './handler-harness';
 import {
   commandArbs, deleteByHand, editTagByHand, emptyFigures, InvariantViolation, makeByHand, runStackOperation, SequenceEnded, setUp, type Figures, type OpOptions, type Real,
@@ -106,6 +107,35 @@ describe('randomized lifecycle sequences (fast-check model-based, real construct
       }
       expect(counterexamples.map((c) => `seed ${c.seed}:\n${c.error}\ncommands: ${c.commands}`)).toEqual([]);
     }, (LONG_MINUTES + 10) * 60_000);
+  }
+});
+
+// ---- THE ORACLE IS NOT VACUOUS: BROKEN HANDLERS ARE CAUGHT ----
+
+describe('the model catches a broken handler', () => {
+  /** The real handler, with its QuickSight client changed by `breakIt`. */
+  const broken = (breakIt: (api: SdkQuickSightUsers) => void) => (region: string, signal: AbortSignal) => {
+    const api = new SdkQuickSightUsers(region, signal);
+    breakIt(api);
+    return api;
+  };
+  const mutants: Array<[string, (api: SdkQuickSightUsers) => void]> = [
+    ['one that reads no owner marker (every user looks unmarked)', (api) => { api.listTags = async () => ({}); }],
+    ['one whose DeleteUser does nothing', (api) => { api.delete = async () => undefined; }],
+    ['one whose UpdateUser changes nothing', (api) => {
+      const describe = api.describe.bind(api);
+      api.update = async (address) => describe(address);
+    }],
+  ];
+  for (const [name, breakIt] of mutants) {
+    test(name, async () => {
+      const details = await fc.check(fc.asyncProperty(fc.commands(commandArbs(), { maxCommands: MAX_COMMANDS, size: 'max' }), async (commands) => {
+        const { model, real } = setUp(emulator(), new Set(), broken(breakIt));
+        await fc.asyncModelRun<ModelState, Real, false, ModelState>(() => ({ model, real }), commands);
+      }), { seed: 7, numRuns: 60, endOnFailure: true });
+      expect(details.failed).toBe(true);
+      expect(String((details.errorInstance as Error | undefined)?.message)).toMatch(/Invariant violated/);
+    }, 10 * 60_000);
   }
 });
 

@@ -6,7 +6,7 @@
 // model's invariant is checked against the emulator's users (model.ts).
 import fc from 'fast-check';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { CloudFormationSimulator, type EventRecord, type OperationResult, type StackStatus } from '../cfn-simulator';
+import { CloudFormationSimulator, type EventRecord, type OperationResult, type SimulatorOptions, type StackStatus } from '../cfn-simulator';
 import type { EmulatedUser, FaultKind, QuickSightEmulator } from '../emulator/quicksight-emulator';
 import { mulberry32 } from '../emulator/faults';
 import { DEFAULT_PSEUDO, handlerPolicyOf } from '../security/handler-policy';
@@ -71,7 +71,9 @@ export interface Real {
   readonly trace: string[];
 }
 
-export function setUp(emulator: QuickSightEmulator, tolerate: ReadonlySet<Tolerance> = new Set()): { model: ModelState; real: Real } {
+export function setUp(
+  emulator: QuickSightEmulator, tolerate: ReadonlySet<Tolerance> = new Set(), quickSight?: SimulatorOptions['quickSight'],
+): { model: ModelState; real: Real } {
   emulator.reset();
   emulator.setPolicy(undefined);
   emulator.addNamespace(ACCOUNT, 'finance');
@@ -83,6 +85,7 @@ export function setUp(emulator: QuickSightEmulator, tolerate: ReadonlySet<Tolera
     get budgetMs() { return knobs[stackName].budgetMs; },
     get concurrency() { return knobs[stackName].concurrency; },
     replay: (event) => knobs[stackName].replay?.(event) ?? false,
+    quickSight,
   });
   const real: Real = { emulator, stacks: { UsersA: simulator('UsersA'), UsersB: simulator('UsersB') }, knobs, figures: emptyFigures(), trace: [] };
   return { model: initialModel(tolerate), real };
@@ -505,6 +508,7 @@ export function deleteByHand(m: ModelState, r: Real, addr: Addr): void {
   r.emulator.removeUser(ACCOUNT, ns, name);
   m.protectedAddrs.delete(addr);
   m.holders.delete(addr);
+  m.takenOver.delete(addr);
   for (const d of declarersOf(m, addr)) {
     d.state.missingOk = true;
     d.state.exact = false;

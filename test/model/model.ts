@@ -49,6 +49,8 @@ export interface ModelState {
    * delete when it stops declaring it; one it holds (or nobody holds) must go.
    */
   holders: Map<Addr, string>;
+  /** Users a resource took over from another resource (for the 'stale-previous-owner' tolerance). */
+  takenOver: Set<Addr>;
   /** Known counterexample classes the model accepts (to explore past them); none in `npm test`. */
   readonly tolerate: ReadonlySet<Tolerance>;
 }
@@ -59,12 +61,14 @@ export interface ModelState {
  * - 'split-loss': after a move whose source stack failed to deploy, both stacks declare the user;
  *   when the destination then stops declaring it, it is deregistered though the source declares it.
  * - 'stuck-rollback': a rollback that cannot complete without faults ends the sequence there.
+ * - 'stale-previous-owner': a user once taken over from another resource may stay when the resource
+ *   that holds it stops declaring it (the previous owner left with RETAIN and never let go).
  */
-export type Tolerance = 'rollback-drift' | 'split-loss' | 'stuck-rollback';
+export type Tolerance = 'rollback-drift' | 'split-loss' | 'stuck-rollback' | 'stale-previous-owner';
 
 export function initialModel(tolerate: ReadonlySet<Tolerance> = new Set()): ModelState {
   const stack = (): StackModel => ({ live: false, declared: [], slots: new Map() });
-  return { intended: { UsersA: [], UsersB: [] }, stacks: { UsersA: stack(), UsersB: stack() }, protectedAddrs: new Map(), holders: new Map(), tolerate };
+  return { intended: { UsersA: [], UsersB: [] }, stacks: { UsersA: stack(), UsersB: stack() }, protectedAddrs: new Map(), holders: new Map(), takenOver: new Set(), tolerate };
 }
 
 export const otherStack = (stack: StackKey): StackKey => (stack === 'UsersA' ? 'UsersB' : 'UsersA');
@@ -154,7 +158,8 @@ export function applyOperation(model: ModelState, op: Operation): Effects {
     // Another stack still declares it (a move whose source failed): its Delete may hand it back.
     if (declarersOf(model, addr).some((d) => d.stack !== op.stack)) model.holders.set(addr, 'unknown');
     model.protectedAddrs.delete(addr);
-    (held === 'unknown' ? effects.mayGo : effects.mustGo).add(addr);
+    const stale = model.tolerate.has('stale-previous-owner') && model.takenOver.has(addr);
+    (held === 'unknown' || stale ? effects.mayGo : effects.mustGo).add(addr);
     if (model.tolerate.has('split-loss')) tolerateSplitLoss(model, addr, op.stack);
   };
 
@@ -168,6 +173,8 @@ export function applyOperation(model: ModelState, op: Operation): Effects {
       } else if (!p || !sameIdentity(p, d)) {
         // Registered or adopted: converged to the declaration, with this resource's marker.
         slots.set(d.slot, { exact: true, missingOk: false });
+        const before = model.holders.get(addr);
+        if (before !== undefined && before !== 'none' && before !== holder(d.slot)) model.takenOver.add(addr);
         model.holders.set(addr, holder(d.slot));
         taintOthers(model, addr, { stack: op.stack, slot: d.slot });
       } else if (!op.before.has(addr)) {

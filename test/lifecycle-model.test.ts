@@ -179,6 +179,17 @@ describe('counterexamples found by the model, as named regression scenarios', ()
     ], 'rollback-drift');
   });
 
+  test('a user another stack declares, adopted by a RETAIN resource of a deployment that rolls back, keeps that stack\'s owner marker and fields', async () => {
+    // Found with seeds 33, 37, 42 and others (long mode). UsersB's first deployment adopts ann
+    // (RETAIN), which UsersA declares, then rolls back: CloudFormation keeps a Retain resource of a
+    // failed create and sends no Delete, so nothing releases ann, which keeps UsersB's marker and
+    // declaration; UsersA's later removal of ann then leaves it in place (another resource's).
+    await replaySequence([
+      deploy('UsersA', [u(0, 'ann')]),
+      deploy('UsersB', [u(0, 'ann', { retain: true, role: 1 })], { failAfter: 1 }),
+    ]);
+  });
+
   test('two users swapping names in a deployment that rolls back keep their owner markers and fields', async () => {
     // The same release, within one stack: each resource adopted the other's user.
     await replaySequence([

@@ -10,7 +10,7 @@ import { CloudFormationSimulator, type EventRecord, type OperationResult, type S
 import type { EmulatedUser, FaultKind, QuickSightEmulator } from '../emulator/quicksight-emulator';
 import { mulberry32 } from '../emulator/faults';
 import { DEFAULT_PSEUDO, handlerPolicyOf } from '../security/handler-policy';
-import { applyOperation, declarersOf, initialModel, otherStack, verify, type ModelState, type Operation, type Tolerance, type Violation } from './model';
+import { applyOperation, declarersOf, forgetMarkers, initialModel, otherStack, verify, type ModelState, type Operation, type Tolerance, type Violation } from './model';
 import {
   ACCOUNT, addrOf, addrOfArn, ALL_ADDRS, describeRevision, iamArnOf, identityTypeOf, NAMES, ROLES, sameIdentity,
   SLOTS, sortRevision, STACKS, TAG_SETS, templateOf, type Addr, type Decl, type Revision, type StackKey,
@@ -313,9 +313,12 @@ export async function runStackOperation(
   }
 
   const after = snapshot(r.emulator);
+  // How each slot's forward event was answered (the last delivery's answer).
+  const forward = new Map<number, 'SUCCESS' | 'FAILED'>();
+  for (const e of events) if ((e.phase === 'CREATE' || e.phase === 'UPDATE') && e.requestType !== 'Delete') forward.set(Number(e.logicalId[1]), e.status);
   const op: Operation = {
     stack, stackId, kind, previous, wasLive: st.live, attempted: kind === 'deploy' ? attempted : [], outcome, before, after, reported,
-    retainedInRollback: outcome === 'rolled-back' ? retainedInRollback : new Map(),
+    retainedInRollback: outcome === 'rolled-back' ? retainedInRollback : new Map(), forward,
   };
   const effects = applyOperation(m, op);
   violations.push(...verify(m, op, effects, (s, slot) => r.stacks[s].ownerOf(logicalIdOf(slot))));
@@ -508,7 +511,7 @@ export function deleteByHand(m: ModelState, r: Real, addr: Addr): void {
   r.emulator.removeUser(ACCOUNT, ns, name);
   m.protectedAddrs.delete(addr);
   m.holders.delete(addr);
-  m.takenOver.delete(addr);
+  forgetMarkers(m, addr);
   for (const d of declarersOf(m, addr)) {
     d.state.missingOk = true;
     d.state.exact = false;
@@ -527,6 +530,7 @@ export function makeByHand(m: ModelState, r: Real, addr: Addr, options: { iam?: 
   });
   m.protectedAddrs.set(addr, 'made by hand');
   m.holders.set(addr, 'none');
+  forgetMarkers(m, addr);
   for (const d of declarersOf(m, addr)) {
     d.state.missingOk = false;
     d.state.exact = false;
@@ -592,7 +596,10 @@ export function editTagByHand(m: ModelState, r: Real, addr: Addr, edit: TagEdit)
   const { arn: _arn, region: _region, orphaned: _orphaned, ...seed } = user;
   r.emulator.putUser({ ...seed, tags });
   for (const d of declarersOf(m, addr)) d.state.exact = false;
-  if (edit === 'owner marker removed') m.holders.set(addr, 'none');
+  if (edit === 'owner marker removed') {
+    m.holders.set(addr, 'none');
+    m.unmarkedByHand.add(addr);
+  }
   countEdit(r, 'tag edited by hand', `user ${addr}: ${edit} by hand`);
 }
 

@@ -49,26 +49,53 @@ export interface ModelState {
    * delete when it stops declaring it; one it holds (or nobody holds) must go.
    */
   holders: Map<Addr, string>;
-  /** Users a resource took over from another resource (for the 'stale-previous-owner' tolerance). */
-  takenOver: Set<Addr>;
-  /** Known counterexample classes the model accepts (to explore past them); none in `npm test`. */
+  /**
+   * The resource a user was taken over from (a move, a swap), while that resource has not let go
+   * of it: the handler hands the user back to it when the taker stops declaring it.
+   */
+  takenFrom: Map<Addr, string>;
+  /** Users whose previous owner left without letting go (RETAIN: no Delete), so a hand-back goes nowhere. */
+  stale: Set<Addr>;
+  /** Users whose owner marker was removed by hand, until a resource marks them again. */
+  unmarkedByHand: Set<Addr>;
+  /** Users taken over while their marker was removed by hand and another stack declared them: no previous owner recorded. */
+  unmarkedTakeover: Set<Addr>;
+  /** Each stack's current id (a stack created again gets a new one: its resources are other resources). */
+  stackIds: Record<StackKey, string>;
+  /** Known limits the model accepts (each exactly that class; the rest of the invariant strictly). */
   readonly tolerate: ReadonlySet<Tolerance>;
 }
 
 /**
- * - 'rollback-drift': a failed deployment that adopted a user another resource still declares (a
- *   move whose destination rolled back, a swap rolled back) leaves that user changed and unmarked.
- * - 'split-loss': after a move whose source stack failed to deploy, both stacks declare the user;
- *   when the destination then stops declaring it, it is deregistered though the source declares it.
+ * Known counterexample classes, each accepted exactly (the rest of the invariant stays strict):
+ * - 'rollback-drift': a takeover that rolls back (a move whose destination failed, a swap) hands
+ *   the user back with its owner marker, but its fields (email, role, tags) stay as the failed
+ *   deployment converged them;
+ * - 'retain-takeover': a RETAIN resource of a deployment that rolls back took over a user another
+ *   resource declares: CloudFormation sends it no Delete, so the user keeps its marker and fields;
+ * - 'stale-previous-owner': the resource a user was taken over from left with RETAIN (no Delete, it
+ *   never let go), so when the taker stops declaring the user, it is handed back to nothing and
+ *   stays (a leak);
+ * - 'split-loss': a user whose owner marker was removed by hand, taken over while another stack
+ *   declares it, has no previous owner recorded: when the taker stops declaring it, it goes;
  * - 'stuck-rollback': a rollback that cannot complete without faults ends the sequence there.
- * - 'stale-previous-owner': a user once taken over from another resource may stay when the resource
- *   that holds it stops declaring it (the previous owner left with RETAIN and never let go).
  */
-export type Tolerance = 'rollback-drift' | 'split-loss' | 'stuck-rollback' | 'stale-previous-owner';
+export type Tolerance = 'rollback-drift' | 'retain-takeover' | 'stale-previous-owner' | 'split-loss' | 'stuck-rollback';
 
 export function initialModel(tolerate: ReadonlySet<Tolerance> = new Set()): ModelState {
   const stack = (): StackModel => ({ live: false, declared: [], slots: new Map() });
-  return { intended: { UsersA: [], UsersB: [] }, stacks: { UsersA: stack(), UsersB: stack() }, protectedAddrs: new Map(), holders: new Map(), takenOver: new Set(), tolerate };
+  return {
+    intended: { UsersA: [], UsersB: [] }, stacks: { UsersA: stack(), UsersB: stack() }, protectedAddrs: new Map(), holders: new Map(),
+    takenFrom: new Map(), stale: new Set(), unmarkedByHand: new Set(), unmarkedTakeover: new Set(), stackIds: { UsersA: '', UsersB: '' }, tolerate,
+  };
+}
+
+/** Forgets what the model knows of a user's markers (deleted or made by hand). */
+export function forgetMarkers(model: ModelState, addr: Addr): void {
+  model.takenFrom.delete(addr);
+  model.stale.delete(addr);
+  model.unmarkedByHand.delete(addr);
+  model.unmarkedTakeover.delete(addr);
 }
 
 export const otherStack = (stack: StackKey): StackKey => (stack === 'UsersA' ? 'UsersB' : 'UsersA');
@@ -94,6 +121,8 @@ export interface Operation {
    * them: CloudFormation sends no Delete for them (RetainExceptOnCreate is the policy that would).
    */
   readonly retainedInRollback: ReadonlyMap<Addr, number>;
+  /** How each slot's event of the forward phase (Create, Update) was answered, for a rolled-back deployment. */
+  readonly forward: ReadonlyMap<number, 'SUCCESS' | 'FAILED'>;
 }
 
 export interface Effects {
@@ -131,6 +160,27 @@ function taintOthers(model: ModelState, addr: Addr, except: { stack: StackKey; s
   }
 }
 
+/** Whether a live resource (`<stack id>/<slot>`) declares the user: a resource that could let go of it. */
+function liveResourceDeclares(model: ModelState, resource: string, addr: Addr): boolean {
+  return STACKS.some((s) => model.stacks[s].live && model.stacks[s].declared.some((d) => `${model.stackIds[s]}/${d.slot}` === resource && addrOf(d) === addr));
+}
+
+/** A resource registered (`registered`) or adopted the user, marking it as its own. */
+function takeOver(model: ModelState, addr: Addr, resource: string, registered: boolean): void {
+  const before = model.holders.get(addr);
+  if (registered) {
+    // A new user: no previous owner.
+    forgetMarkers(model, addr);
+  } else if (before !== undefined && before !== 'none' && before !== 'unknown' && before !== resource) {
+    model.takenFrom.set(addr, before);
+    if (liveResourceDeclares(model, before, addr)) model.stale.delete(addr);
+    else model.stale.add(addr);
+  }
+  if (model.unmarkedByHand.has(addr) && declarersOf(model, addr).length > 0) model.unmarkedTakeover.add(addr);
+  model.unmarkedByHand.delete(addr);
+  model.holders.set(addr, resource);
+}
+
 /** The other stack still declares a user this stack stopped declaring: it may be gone (a known counterexample). */
 function tolerateSplitLoss(model: ModelState, addr: Addr, stack: StackKey): void {
   for (const d of declarersOf(model, addr)) {
@@ -150,17 +200,43 @@ export function applyOperation(model: ModelState, op: Operation): Effects {
     adoptedInRollback: new Set(),
   };
   const previousOf = (slot: number) => op.previous.find((p) => p.slot === slot);
-  const holder = (slot: number) => `${op.stackId}/${slot}`;
-  /** The resource in `slot` stopped declaring `addr` (DESTROY): it must go if the resource held it. */
-  const stopped = (addr: Addr, slot: number) => {
+  const resourceOf = (slot: number) => `${op.stackId}/${slot}`;
+  model.stackIds[op.stack] = op.stackId;
+
+  /** The resource in `slot` stopped declaring `addr`, with RETAIN or DESTROY. */
+  const stopped = (addr: Addr, slot: number, retain: boolean) => {
+    const resource = resourceOf(slot);
     const held = model.holders.get(addr) ?? 'none';
-    if (held !== 'none' && held !== 'unknown' && held !== holder(slot)) return; // another resource's now: it stays
-    // Another stack still declares it (a move whose source failed): its Delete may hand it back.
-    if (declarersOf(model, addr).some((d) => d.stack !== op.stack)) model.holders.set(addr, 'unknown');
+    if (retain) {
+      // No Delete is sent: the user stays, and the resource never lets go of it.
+      if (op.after.has(addr)) model.protectedAddrs.set(addr, 'retained');
+      if (model.takenFrom.get(addr) === resource) model.stale.add(addr);
+      return;
+    }
+    if (held !== 'none' && held !== 'unknown' && held !== resource) {
+      // Another resource took it over since: this resource's Delete leaves it, and lets go of it.
+      if (model.takenFrom.get(addr) === resource) {
+        model.takenFrom.delete(addr);
+        model.stale.delete(addr);
+      }
+      return;
+    }
+    const previous = model.takenFrom.get(addr);
+    if (previous !== undefined) {
+      // Handed back to the resource it was taken from.
+      const stale = model.stale.has(addr);
+      model.takenFrom.delete(addr);
+      model.stale.delete(addr);
+      model.holders.set(addr, previous);
+      if (!stale) return;
+      // That resource no longer exists (it left with RETAIN): the user stays, a leak.
+      model.protectedAddrs.delete(addr);
+      (model.tolerate.has('stale-previous-owner') ? effects.mayGo : effects.mustGo).add(addr);
+      return;
+    }
     model.protectedAddrs.delete(addr);
-    const stale = model.tolerate.has('stale-previous-owner') && model.takenOver.has(addr);
-    (held === 'unknown' || stale ? effects.mayGo : effects.mustGo).add(addr);
-    if (model.tolerate.has('split-loss')) tolerateSplitLoss(model, addr, op.stack);
+    (held === 'unknown' ? effects.mayGo : effects.mustGo).add(addr);
+    if (model.tolerate.has('split-loss') && model.unmarkedTakeover.has(addr)) tolerateSplitLoss(model, addr, op.stack);
   };
 
   if (op.outcome === 'succeeded') {
@@ -173,14 +249,12 @@ export function applyOperation(model: ModelState, op: Operation): Effects {
       } else if (!p || !sameIdentity(p, d)) {
         // Registered or adopted: converged to the declaration, with this resource's marker.
         slots.set(d.slot, { exact: true, missingOk: false });
-        const before = model.holders.get(addr);
-        if (before !== undefined && before !== 'none' && before !== holder(d.slot)) model.takenOver.add(addr);
-        model.holders.set(addr, holder(d.slot));
+        takeOver(model, addr, resourceOf(d.slot), !op.before.has(addr));
         taintOthers(model, addr, { stack: op.stack, slot: d.slot });
       } else if (!op.before.has(addr)) {
         // Updated in place, but deleted by hand: registered again as declared.
         slots.set(d.slot, { exact: true, missingOk: false });
-        model.holders.set(addr, holder(d.slot));
+        takeOver(model, addr, resourceOf(d.slot), true);
       } else {
         const shared = declarersOf(model, addr).some((o) => o.stack !== op.stack);
         slots.set(d.slot, { exact: st.slots.get(d.slot)!.exact && !shared, missingOk: false });
@@ -192,12 +266,7 @@ export function applyOperation(model: ModelState, op: Operation): Effects {
       const addr = addrOf(p);
       if (kept.has(addr)) continue;
       // A replaced resource goes by its new UpdateReplacePolicy, a removed one by its DeletionPolicy.
-      const retain = op.attempted.find((d) => d.slot === p.slot)?.retain ?? p.retain;
-      if (retain) {
-        if (op.after.has(addr)) model.protectedAddrs.set(addr, 'retained');
-      } else {
-        stopped(addr, p.slot);
-      }
+      stopped(addr, p.slot, op.attempted.find((d) => d.slot === p.slot)?.retain ?? p.retain);
     }
     st.live = true;
     st.declared = op.attempted;
@@ -205,50 +274,52 @@ export function applyOperation(model: ModelState, op: Operation): Effects {
   } else if (op.outcome === 'rolled-back') {
     for (const d of op.attempted) {
       const p = previousOf(d.slot);
+      const forward = op.forward.get(d.slot);
       if (p && !sameProperties(p, d) && !op.before.has(addrOf(p))) {
         // The slot's user was missing; the failed update or its rollback may have registered it
         // again, as declared before (which is what the stack declares): if it is there, it is exact.
         st.slots.get(p.slot)!.exact = true;
-        if (op.after.has(addrOf(p))) model.holders.set(addrOf(p), holder(p.slot));
-      } else if (p && !sameIdentity(p, d) && model.holders.get(addrOf(p)) !== holder(p.slot)) {
-        // The rollback's Update converges the old user to the old declaration, and may mark it.
-        model.holders.set(addrOf(p), 'unknown');
+        if (op.after.has(addrOf(p))) takeOver(model, addrOf(p), resourceOf(p.slot), true);
+      } else if (p && !sameIdentity(p, d) && forward === 'FAILED' && op.after.has(addrOf(p))) {
+        // The rollback's Update converges the old user to the old declaration, marking it if no
+        // resource held it (another resource's user is left alone).
+        const held = model.holders.get(addrOf(p)) ?? 'none';
+        if (held === 'none') takeOver(model, addrOf(p), resourceOf(p.slot), false);
+        else if (held === 'unknown') model.holders.set(addrOf(p), 'unknown');
       }
       const addr = addrOf(d);
       if (!p || !sameIdentity(p, d)) {
-        // The failed deployment may have registered or adopted it; its rollback let it go.
-        if (op.before.has(addr) || op.after.has(addr)) model.holders.set(addr, 'unknown');
-        const others = declarersOf(model, addr).filter((o) => !(o.stack === op.stack && o.decl.slot === d.slot));
-        if (op.before.has(addr) && others.length > 0) {
-          effects.adoptedInRollback.add(addr);
-          if (model.tolerate.has('rollback-drift')) for (const o of others) o.state.exact = false;
+        const retained = op.retainedInRollback.get(addr) === d.slot;
+        if (retained) {
+          // CloudFormation kept it (Retain, no Delete): the failed deployment's resource holds it.
+          takeOver(model, addr, resourceOf(d.slot), !op.before.has(addr));
+          model.protectedAddrs.set(addr, 'retained');
+        } else if (forward === 'SUCCESS' && op.before.has(addr) && op.after.has(addr) && !op.reported.has(addr)) {
+          // Taken over, then handed back (or released, when no resource held it) by the rollback's Delete.
+          const held = model.holders.get(addr) ?? 'none';
+          if ((held === 'none' || held === 'unknown') && model.takenFrom.has(addr)) model.holders.set(addr, 'unknown');
+          model.takenFrom.delete(addr);
+          model.stale.delete(addr);
+        } else if (forward !== undefined && (op.before.has(addr) || op.after.has(addr))) {
+          // A failed event, or a rollback Delete that failed: whose marker it carries is not known.
+          model.holders.set(addr, 'unknown');
         }
+        const others = declarersOf(model, addr).filter((o) => !(o.stack === op.stack && o.decl.slot === d.slot));
+        if (op.before.has(addr) && others.length > 0 && forward !== undefined) effects.adoptedInRollback.add(addr);
       }
       // A user another stack holds, updated in place by this stack (both declare it): not checked field by field.
       if (p && sameIdentity(p, d) && !sameProperties(p, d) && declarersOf(model, addr).some((o) => o.stack !== op.stack)) {
         taintOthers(model, addr, { stack: op.stack, slot: -1 });
       }
     }
-    for (const [addr, slot] of op.retainedInRollback) {
-      if (!op.after.has(addr)) continue;
-      // CloudFormation kept it (Retain): the failed deployment's resource registered or adopted it.
-      model.protectedAddrs.set(addr, 'retained');
-      model.holders.set(addr, holder(slot));
-    }
+    for (const [addr] of op.retainedInRollback) if (op.after.has(addr)) model.protectedAddrs.set(addr, 'retained');
     if (!op.wasLive) {
       st.live = false;
       st.declared = [];
       st.slots = new Map();
     }
   } else {
-    for (const p of op.previous) {
-      const addr = addrOf(p);
-      if (p.retain) {
-        if (op.after.has(addr)) model.protectedAddrs.set(addr, 'retained');
-      } else {
-        stopped(addr, p.slot);
-      }
-    }
+    for (const p of op.previous) stopped(addrOf(p), p.slot, p.retain);
     st.live = false;
     st.declared = [];
     st.slots = new Map();
@@ -313,10 +384,18 @@ export function verify(model: ModelState, op: Operation, effects: Effects, owner
       if (!a && declarers.some((d) => !d.state.missingOk)) add('lost', `${addr} is missing, but ${by} declares it (last successful deployment)`);
       if (a && !op.reported.has(addr)) {
         for (const d of declarers.filter((x) => x.state.exact)) {
-          const diffs = differences(a, d.decl, ownerOf(d.stack, d.decl.slot));
+          let diffs = differences(a, d.decl, ownerOf(d.stack, d.decl.slot));
+          const touched = effects.adoptedInRollback.has(addr) && !(d.stack === op.stack && op.attempted.some((x) => x.slot === d.decl.slot && addrOf(x) === addr));
+          if (touched) {
+            // A takeover that rolled back: the known limits accept exactly their own differences.
+            const retainedBy = op.retainedInRollback.has(addr);
+            if (retainedBy && model.tolerate.has('retain-takeover')) diffs = [];
+            else if (!retainedBy && model.tolerate.has('rollback-drift')) diffs = diffs.filter((x) => x.startsWith('owner marker'));
+            if (model.tolerate.has(retainedBy ? 'retain-takeover' : 'rollback-drift')) d.state.exact = false;
+          }
           if (diffs.length > 0) {
-            const kind = effects.adoptedInRollback.has(addr) ? 'touched' : 'drifted';
-            add(kind, `${addr} differs from ${d.stack}/${describeDecl(d.decl)}${kind === 'touched' ? ` after a rolled-back deployment of ${op.stack} adopted it` : ''}: ${diffs.join('; ')}`);
+            const kind = touched ? 'touched' : 'drifted';
+            add(kind, `${addr} differs from ${d.stack}/${describeDecl(d.decl)}${touched ? ` after a rolled-back deployment of ${op.stack} took it over` : ''}: ${diffs.join('; ')}`);
           }
         }
       }

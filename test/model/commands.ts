@@ -178,15 +178,16 @@ export function logicalIdOf(slot: number): string {
   return logicalIds.get(slot)!;
 }
 
-/** A same-name identity-type change, or a user of another identity type to adopt: the handler refuses it. */
-export function predictedRefusal(previous: Revision, attempted: Revision, before: ReadonlyMap<Addr, EmulatedUser>): string | undefined {
+/** Same-name identity-type changes, and users of another identity type to adopt: the handler refuses them (by slot). */
+export function predictedRefusals(previous: Revision, attempted: Revision, before: ReadonlyMap<Addr, EmulatedUser>): Map<number, string> {
+  const refused = new Map<number, string>();
   for (const d of attempted) {
     const p = previous.find((x) => x.slot === d.slot);
     if (p && sameIdentity(p, d)) continue;
     const live = before.get(addrOf(d));
-    if (live && live.identityType !== identityTypeOf(d)) return `S${d.slot}: ${addrOf(d)} exists as ${live.identityType}, declared ${identityTypeOf(d)}`;
+    if (live && live.identityType !== identityTypeOf(d)) refused.set(d.slot, `S${d.slot}: ${addrOf(d)} exists as ${live.identityType}, declared ${identityTypeOf(d)}`);
   }
-  return undefined;
+  return refused;
 }
 
 function applyFaults(emulator: QuickSightEmulator, plan: FaultPlan | undefined, knobs: Knobs): void {
@@ -231,7 +232,8 @@ export async function runStackOperation(
   const eventCount = cfn.events.length;
   const violations: Violation[] = [];
   const fig = r.figures;
-  const refusal = kind === 'deploy' ? predictedRefusal(previous, attempted, before) : undefined;
+  const refusals = kind === 'deploy' ? predictedRefusals(previous, attempted, before) : new Map<number, string>();
+  const refusal = [...refusals.values()][0];
   const label = kind === 'deploy' ? `deploy ${stack} ${describeRevision(attempted)}${describeOptions(options)}` : `delete stack ${stack}${describeOptions(options)}`;
 
   const knobs = r.knobs[stack];
@@ -318,7 +320,7 @@ export async function runStackOperation(
   for (const e of events) if ((e.phase === 'CREATE' || e.phase === 'UPDATE') && e.requestType !== 'Delete') forward.set(Number(e.logicalId[1]), e.status);
   const op: Operation = {
     stack, stackId, kind, previous, wasLive: st.live, attempted: kind === 'deploy' ? attempted : [], outcome, before, after, reported,
-    retainedInRollback: outcome === 'rolled-back' ? retainedInRollback : new Map(), forward,
+    retainedInRollback: outcome === 'rolled-back' ? retainedInRollback : new Map(), forward, refused: new Set(refusals.keys()),
   };
   const effects = applyOperation(m, op);
   violations.push(...verify(m, op, effects, (s, slot) => r.stacks[s].ownerOf(logicalIdOf(slot))));

@@ -123,6 +123,8 @@ export interface Operation {
   readonly retainedInRollback: ReadonlyMap<Addr, number>;
   /** How each slot's event of the forward phase (Create, Update) was answered, for a rolled-back deployment. */
   readonly forward: ReadonlyMap<number, 'SUCCESS' | 'FAILED'>;
+  /** Slots whose user the handler refuses to take over (another identity type): it is left untouched. */
+  readonly refused: ReadonlySet<number>;
 }
 
 export interface Effects {
@@ -171,7 +173,11 @@ function takeOver(model: ModelState, addr: Addr, resource: string, registered: b
   if (registered) {
     // A new user: no previous owner.
     forgetMarkers(model, addr);
-  } else if (before !== undefined && before !== 'none' && before !== 'unknown' && before !== resource) {
+  } else if (before === 'unknown') {
+    // Whether a previous owner was recorded, and which, is not known.
+    model.takenFrom.set(addr, 'unknown');
+    model.stale.delete(addr);
+  } else if (before !== undefined && before !== 'none' && before !== resource) {
     model.takenFrom.set(addr, before);
     if (liveResourceDeclares(model, before, addr)) model.stale.delete(addr);
     else model.stale.add(addr);
@@ -203,6 +209,13 @@ export function applyOperation(model: ModelState, op: Operation): Effects {
   const resourceOf = (slot: number) => `${op.stackId}/${slot}`;
   model.stackIds[op.stack] = op.stackId;
 
+  /** A resource that a user was taken from lets go of it (its Delete finds another resource's marker). */
+  const letGo = (addr: Addr, resource: string) => {
+    if (model.takenFrom.get(addr) !== resource) return;
+    model.takenFrom.delete(addr);
+    model.stale.delete(addr);
+  };
+
   /** The resource in `slot` stopped declaring `addr`, with RETAIN or DESTROY. */
   const stopped = (addr: Addr, slot: number, retain: boolean) => {
     const resource = resourceOf(slot);
@@ -215,16 +228,13 @@ export function applyOperation(model: ModelState, op: Operation): Effects {
     }
     if (held !== 'none' && held !== 'unknown' && held !== resource) {
       // Another resource took it over since: this resource's Delete leaves it, and lets go of it.
-      if (model.takenFrom.get(addr) === resource) {
-        model.takenFrom.delete(addr);
-        model.stale.delete(addr);
-      }
+      letGo(addr, resource);
       return;
     }
     const previous = model.takenFrom.get(addr);
     if (previous !== undefined) {
-      // Handed back to the resource it was taken from.
-      const stale = model.stale.has(addr);
+      // Handed back to the resource it was taken from ('unknown': perhaps to one that no longer exists).
+      const stale = model.stale.has(addr) || previous === 'unknown';
       model.takenFrom.delete(addr);
       model.stale.delete(addr);
       model.holders.set(addr, previous);
@@ -264,9 +274,20 @@ export function applyOperation(model: ModelState, op: Operation): Effects {
     const kept = new Set(op.attempted.map(addrOf));
     for (const p of op.previous) {
       const addr = addrOf(p);
-      if (kept.has(addr)) continue;
+      const now = op.attempted.find((d) => d.slot === p.slot);
+      if (now && addrOf(now) === addr) continue;
       // A replaced resource goes by its new UpdateReplacePolicy, a removed one by its DeletionPolicy.
-      stopped(addr, p.slot, op.attempted.find((d) => d.slot === p.slot)?.retain ?? p.retain);
+      const retain = now?.retain ?? p.retain;
+      if (kept.has(addr)) {
+        // Another slot of this stack took the user over: this resource's Delete (if any) lets go.
+        if (retain) {
+          if (model.takenFrom.get(addr) === resourceOf(p.slot)) model.stale.add(addr);
+        } else {
+          letGo(addr, resourceOf(p.slot));
+        }
+        continue;
+      }
+      stopped(addr, p.slot, retain);
     }
     st.live = true;
     st.declared = op.attempted;
@@ -288,7 +309,7 @@ export function applyOperation(model: ModelState, op: Operation): Effects {
         else if (held === 'unknown') model.holders.set(addrOf(p), 'unknown');
       }
       const addr = addrOf(d);
-      if (!p || !sameIdentity(p, d)) {
+      if ((!p || !sameIdentity(p, d)) && !(forward === 'FAILED' && op.refused.has(d.slot))) {
         const retained = op.retainedInRollback.get(addr) === d.slot;
         if (retained) {
           // CloudFormation kept it (Retain, no Delete): the failed deployment's resource holds it.

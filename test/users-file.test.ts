@@ -140,7 +140,7 @@ ${HEADER}  - userName: alice
 `);
     expect(errors).toEqual([
       '1: stacks must be at least 1 (it is 0)',
-      "2: unknown field 'color': the fields are stackName, stacks, defaults, users",
+      "2: unknown field 'color': the fields are stackName, stacks, defaults, groups, users",
       "10: user 'alice': unknown field 'emial': did you mean 'email'?",
       "14: user 'bob': awsAccountId must be a string: YAML reads 012345678901 as a number; quote it: '012345678901'",
       "15: user 'bob': stackOutputs must be true or false (it is \"yes\")",
@@ -297,4 +297,150 @@ test('the file format covers every prop of the construct', () => {
     DeletionPolicy: 'Retain',
   });
   expect(Object.keys(template.toJSON().Outputs)).toHaveLength(2);
+});
+
+describe('groups and memberships', () => {
+  const GROUPS = `groups:
+  - groupName: analysts
+    description: People who build analyses
+  - groupName: finance
+    removalPolicy: retain
+    adoptExistingGroup: false
+  - groupName: admins
+    managed: false
+`;
+  const NOT_DECLARED = "declare it in the file's top-level `groups` list (with `managed: false` if it exists in QuickSight and is managed elsewhere)";
+
+  test('declared groups: the defaults applied, managed or not, ids from their identity; members with sorted group names', () => {
+    const file = parseUsersFile(`${HEADER.replace('users:\n', `  groups: [analysts]\n${GROUPS}users:\n`)}  - {userName: alice, identityType: QUICKSIGHT, email: a@example.com, groups: [finance, analysts, admins]}
+  - {userName: bob, identityType: QUICKSIGHT, email: b@example.com}
+  - {userName: carol, identityType: QUICKSIGHT, email: c@example.com, groups: []}
+`, 'users.yaml');
+    expect(file.groups).toEqual([
+      {
+        spec: { AwsAccountId: '123456789012', Namespace: 'default', IdentityRegion: 'us-east-1', GroupName: 'analysts', Description: 'People who build analyses' },
+        managed: true, key: '123456789012|us-east-1|default|analysts', constructId: 'analysts@default.123456789012.us-east-1',
+        removalPolicy: UserRemovalPolicy.DESTROY, adoptExistingGroup: true, line: 7,
+      },
+      expect.objectContaining({ key: '123456789012|us-east-1|default|finance', managed: true, removalPolicy: UserRemovalPolicy.RETAIN, adoptExistingGroup: false, line: 9 }),
+      // Never created nor deleted: retained, nothing to adopt.
+      expect.objectContaining({ key: '123456789012|us-east-1|default|admins', managed: false, removalPolicy: UserRemovalPolicy.RETAIN, adoptExistingGroup: false, line: 12 }),
+    ]);
+    // A user's own list replaces `defaults.groups` (`[]`: no groups at all).
+    expect(file.users.map((u) => [u.userName, u.groups])).toEqual([['alice', ['admins', 'analysts', 'finance']], ['bob', ['analysts']], ['carol', []]]);
+  });
+
+  test('a file without groups: none, and no user in any', () => {
+    const file = parseUsersFile(`${HEADER}  - {userName: alice, identityType: QUICKSIGHT, email: a@example.com}\n`, 'users.yaml');
+    expect(file.groups).toEqual([]);
+    expect(file.users[0].groups).toEqual([]);
+  });
+
+  test('a group takes the account, identity region and namespace of `defaults` and the overrides, its own value winning', () => {
+    const file = parseUsersFile(`defaults: {awsAccountId: '123456789012', identityRegion: us-east-1, namespace: finance}
+groups:
+  - {groupName: a}
+  - {groupName: b, namespace: default, awsAccountId: '222222222222'}
+users: []
+`, 'users.yaml', { identityRegion: 'eu-west-1' });
+    expect(file.groups.map((g) => g.key)).toEqual(['123456789012|eu-west-1|finance|a', '222222222222|eu-west-1|default|b']);
+  });
+
+  test('a user naming a group the file does not declare where the user is: an error at the name, naming the user and the group, with the fix', () => {
+    expect(errorsOf(`${HEADER.replace('users:\n', `${GROUPS}  - {groupName: sales, namespace: sales}\nusers:\n`)}  - userName: alice
+    identityType: QUICKSIGHT
+    email: a@example.com
+    groups: [analysts, marketing, sales]
+`)).toEqual([
+      `18: user 'alice': group 'marketing' is not declared in namespace 'default' of account 123456789012 (us-east-1): ${NOT_DECLARED}, or take it out of the user's \`groups\``,
+      `18: user 'alice': group 'sales' is not declared in namespace 'default' of account 123456789012 (us-east-1): ${NOT_DECLARED}, or take it out of the user's \`groups\`; the file declares it in namespace 'sales' of account 123456789012 (us-east-1) only, and a user can only join a group of its own account, identity region and namespace`,
+    ]);
+  });
+
+  test('an undeclared group in `defaults.groups`: once, at the default, with the users it reaches', () => {
+    expect(errorsOf(`${HEADER.replace('users:\n', `  groups: [analysts, ghosts]\n${GROUPS}users:\n`)}  - {userName: alice, identityType: QUICKSIGHT, email: a@example.com}
+  - {userName: bob, identityType: QUICKSIGHT, email: b@example.com}
+  - {userName: carol, identityType: QUICKSIGHT, email: c@example.com, groups: [analysts]}
+`)).toEqual([
+      `5: defaults: group 'ghosts' is not declared in namespace 'default' of account 123456789012 (us-east-1): ${NOT_DECLARED}, or take it out of \`defaults.groups\` (inherited by 2 users)`,
+    ]);
+  });
+
+  test('a user\'s list of groups: each a valid group name, each once, a list', () => {
+    expect(errorsOf(`${HEADER.replace('users:\n', `${GROUPS}users:\n`)}  - userName: alice
+    identityType: QUICKSIGHT
+    email: a@example.com
+    groups: [analysts, '', analysts, '..']
+  - {userName: bob, identityType: QUICKSIGHT, email: b@example.com, groups: analysts}
+  - {userName: carol, identityType: QUICKSIGHT, email: c@example.com, groups: [analysts, 42]}
+`)).toEqual([
+      "17: user 'alice': groups '' has a group name that must be 1 or more characters",
+      "17: user 'alice': groups 'analysts' names that group more than once",
+      "17: user 'alice': groups '..' has a group name that must not be \".\" or \"..\"",
+      "18: user 'bob': groups must be a list of group names, as [analysts, finance] (it is \"analysts\")",
+      "19: user 'carol': groups[1] must be a string: YAML reads 42 as a number; quote it: '42'",
+    ]);
+  });
+
+  test('group fields: the construct\'s rules, the shape, managed: false takes no description, removal policy or adoption', () => {
+    expect(errorsOf(`defaults: {awsAccountId: '123456789012', identityRegion: us-east-1, role: READER}
+groups:
+  - groupName: '..'
+  - groupName: big
+    description: ''
+  - groupName: away
+    awsAccountId: '1234'
+  - description: no name
+  - groupName: typo
+    descrption: x
+  - groupName: admins
+    managed: false
+    description: Administrators
+    removalPolicy: retain
+    adoptExistingGroup: true
+  - groupName: oops
+    managed: 'no'
+users: []
+`)).toEqual([
+      "3: group '..': groupName '..' must not be \".\" or \"..\"",
+      "5: group 'big': description '' must be 1 to 512 characters (it has 0); leave it out for no description",
+      "7: group 'away': awsAccountId '1234' must be a 12-digit AWS account id (pattern ^[0-9]{12}$)",
+      '8: groups[3]: groupName is required',
+      "10: group 'typo': unknown field 'descrption': did you mean 'description'?",
+      "13: group 'admins': description cannot be set on a group with managed: false: the group is managed elsewhere, and no deployment of this file changes it",
+      "14: group 'admins': removalPolicy cannot be set on a group with managed: false: no deployment of this file creates or deletes the group",
+      "15: group 'admins': adoptExistingGroup cannot be set on a group with managed: false: no deployment of this file creates the group, so there is nothing to adopt",
+      "17: group 'oops': managed must be true or false (it is \"no\")",
+    ]);
+  });
+
+  test('a group name broken in its entry is not reported again at each member', () => {
+    expect(errorsOf(`${HEADER.replace('users:\n', 'groups:\n  - {groupName: analysts, description: \'\'}\nusers:\n')}  - {userName: alice, identityType: QUICKSIGHT, email: a@example.com, groups: [analysts]}
+`)).toEqual(["6: group 'analysts': description '' must be 1 to 512 characters (it has 0); leave it out for no description"]);
+  });
+
+  test('a group set nowhere in an account, a broken default shared by users and groups, the top-level list', () => {
+    expect(errorsOf('groups:\n  - {groupName: analysts}\nusers: []\n')).toEqual([
+      "2: group 'analysts': awsAccountId (not set) is required: set it on the group or in `defaults`",
+      "2: group 'analysts': identityRegion (not set) is required: set it on the group or in `defaults`",
+    ]);
+    expect(errorsOf(`defaults: {awsAccountId: '1234', identityRegion: us-east-1, role: READER}
+groups: [{groupName: analysts}]
+users: [{userName: a, identityType: QUICKSIGHT, email: a@example.com}]
+`)).toEqual(["1: defaults: awsAccountId '1234' must be a 12-digit AWS account id (pattern ^[0-9]{12}$) (inherited by 1 user and 1 group)"]);
+    expect(errorsOf('groups: analysts\nusers: []\n')).toEqual(['1: groups must be a list of groups, each with a groupName (it is "analysts")']);
+    expect(errorsOf('groups:\nusers: []\n')).toEqual(['1: groups has no value: list the groups, or leave the field out']);
+  });
+
+  test('the same group twice (managed or not) is an error at the second, naming both lines', () => {
+    expect(errorsOf(`defaults: {awsAccountId: '123456789012', identityRegion: us-east-1}
+groups:
+  - {groupName: analysts}
+  - {groupName: analysts, namespace: other}
+  - {groupName: analysts, managed: false}
+users: []
+`)).toEqual([
+      "5: group 'analysts': is declared twice (lines 3 and 5) in namespace 'default' of account 123456789012 (us-east-1): each group (account, identity region, namespace, name) must be declared once",
+    ]);
+  });
 });

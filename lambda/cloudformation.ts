@@ -2,13 +2,23 @@
 // tell a rollback (undo what the failed deployment did) from an intended delete (a successful
 // deployment stopped declaring the user, or the stack is being deleted). The SDK client honours
 // AWS_ENDPOINT_URL_CLOUDFORMATION (tests point it at the CloudFormation simulator).
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { clientOptions, HandlerRetryStrategy } from './retry';
 
 export interface StackStatusReader {
   /** The stack's current status (DescribeStacks with StackName = the stack id). */
   stackStatus(stackId: string): Promise<string>;
+  /** The stack's resources (ListStackResources, every page): read before a group is deleted. */
+  stackResources?(stackId: string): Promise<StackResourceSummary[]>;
   destroy?(): void;
+}
+
+/** One resource of the stack, as ListStackResources gives it. */
+export interface StackResourceSummary {
+  readonly logicalResourceId: string;
+  readonly physicalResourceId?: string;
+  readonly resourceType?: string;
+  readonly resourceStatus?: string;
 }
 
 /** What a Delete is part of, by the stack's status. */
@@ -48,6 +58,19 @@ export class SdkStackStatusReader implements StackStatusReader {
     const status = out.Stacks?.[0]?.StackStatus;
     if (!status) throw new Error(`DescribeStacks returned no status for ${stackId}`);
     return status;
+  }
+
+  public async stackResources(stackId: string): Promise<StackResourceSummary[]> {
+    const resources: StackResourceSummary[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.client.send(new ListStackResourcesCommand({ StackName: stackId, NextToken: nextToken }), { abortSignal: this.abortSignal });
+      for (const r of out.StackResourceSummaries ?? []) {
+        resources.push({ logicalResourceId: r.LogicalResourceId!, physicalResourceId: r.PhysicalResourceId, resourceType: r.ResourceType, resourceStatus: r.ResourceStatus });
+      }
+      nextToken = out.NextToken;
+    } while (nextToken);
+    return resources;
   }
 
   public destroy(): void {

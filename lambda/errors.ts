@@ -32,7 +32,8 @@ function adviceFor(error: ServiceErrorLike, context: FailureContext): string {
     case 'AccessDeniedException': {
       const region = IDENTITY_REGION.exec(message)?.[1];
       if (region) {
-        return `QuickSight only accepts user calls in the account's identity region: set identityRegion: '${region}' on this QuickSightUser (it is '${context.region}' now) and deploy again.`;
+        const construct = context.subject === undefined ? 'QuickSightUser' : context.subject.startsWith('group') ? 'QuickSightGroup' : 'QuickSightGroup (the membership is in its place)';
+        return `QuickSight only accepts ${context.subject === undefined ? 'user' : 'group'} calls in the account's identity region: set identityRegion: '${region}' on this ${construct} (it is '${context.region}' now) and deploy again.`;
       }
       return `Check that account ${context.accountId} has a QuickSight subscription and that the handler's role may call quicksight:${context.operation} in ${context.region}.`;
     }
@@ -55,6 +56,8 @@ function adviceFor(error: ServiceErrorLike, context: FailureContext): string {
 
 export interface FailureContext {
   readonly operation: string;
+  /** What the event is about, when not a user: `group 'analysts'`. */
+  readonly subject?: string;
   readonly userName?: string;
   readonly accountId?: string;
   readonly namespace?: string;
@@ -65,7 +68,7 @@ export interface FailureContext {
 export function describeFailure(error: unknown, context: FailureContext): string {
   if (error instanceof HandlerError) return error.message;
   const e = (error ?? {}) as ServiceErrorLike;
-  const who = context.userName !== undefined ? ` for user '${context.userName}'` : '';
+  const who = whoOf(context);
   const status = e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode}` + (e.$metadata.attempts ? `, ${e.$metadata.attempts} attempt${e.$metadata.attempts === 1 ? '' : 's'})` : ')') : '';
   const message = (e.message ?? String(error)).replace(/\s+/g, ' ').trim();
   const name = e.name ?? 'Error';
@@ -74,9 +77,14 @@ export function describeFailure(error: unknown, context: FailureContext): string
 
 /** The FAILED reason when the event's time budget ran out while QuickSight kept failing. */
 export function describeTimeout(budgetMs: number, lastError: unknown, context: FailureContext): string {
-  const who = context.userName !== undefined ? ` for user '${context.userName}'` : '';
+  const who = whoOf(context);
   const last = lastError ? describeLastError(lastError) : 'no answer';
   return truncate(`QuickSight did not complete ${context.operation}${who} within the handler's time budget of ${Math.round(budgetMs / 1000)} s (last answer: ${last}); nothing was lost: deploy again (or continue the rollback) when QuickSight recovers.`);
+}
+
+function whoOf(context: FailureContext): string {
+  if (context.subject !== undefined) return ` for ${context.subject}`;
+  return context.userName !== undefined ? ` for user '${context.userName}'` : '';
 }
 
 function describeLastError(error: unknown): string {

@@ -14,6 +14,7 @@ import {
 } from '../lib/model';
 import type { DeleteIntent } from './cloudformation';
 import { HandlerError, isServiceError } from './errors';
+import { changeGroups, joinGroups, joinMissingGroups } from './groups';
 import type { LogFields } from './log';
 import { adoptedMarkerOf, ownershipOf, registeredMarkerOf, registeringRequestOf } from './ownership';
 import type { QuickSightUsers, User, UserUpdate } from './quicksight';
@@ -51,6 +52,10 @@ export interface StepContext {
   readonly rollingBack: () => Promise<boolean>;
   /** The registrations this event made: undone if the event fails (undoRegistrations). */
   readonly registrations: Registration[];
+  /** The groups the declaration names (sorted): joined on registration and adoption. */
+  readonly groups: readonly string[];
+  /** The groups the previous declaration named (Update): the difference is applied in place. */
+  readonly previousGroups: readonly string[];
 }
 
 // ---- CREATE ----
@@ -63,6 +68,8 @@ async function registerOrAdopt(api: QuickSightUsers, spec: UserSpec, adoptExisti
   try {
     const { user, invitationUrl } = await register(api, spec, ctx);
     ctx.log({ userName: user.UserName, outcome: 'registered' });
+    // A group that does not exist fails the event, and undoRegistrations deregisters the user again.
+    await joinGroups(api, addressOf(spec)!, ctx.groups, ctx);
     return outcome(user, invitationUrl);
   } catch (error) {
     // Already exists: a create that CloudFormation replayed after a lost answer, a user made by
@@ -98,6 +105,8 @@ async function adopt(api: QuickSightUsers, spec: UserSpec, ctx: StepContext): Pr
   const markers = { owner: replayed ? tags[OWNER_TAG_KEY] : adoptedMarkerOf(ctx.owner), previous };
   const user = await converge(api, address, current, spec, markers, tags);
   ctx.log({ userName: address.userName, outcome: replayed ? 'registered by an earlier delivery of this event' : 'adopted existing user' });
+  // Memberships the declaration never named are left alone.
+  await joinMissingGroups(api, address, ctx.groups, ctx);
   return outcome(user, '');
 }
 
@@ -183,6 +192,7 @@ async function keepIdentityAtSameAddress(api: QuickSightUsers, physicalResourceI
   }
   const markers = { owner: ours === 'registered' ? tags[OWNER_TAG_KEY] : adoptedMarkerOf(ctx.owner), previous: tags[PREVIOUS_OWNER_TAG_KEY] };
   const user = await converge(api, address, live, spec, markers, tags);
+  await changeGroups(api, address, ctx.previousGroups, ctx.groups, ctx);
   ctx.log({ userName: address.userName, outcome: 'updated in place (identity unchanged for QuickSight)' });
   return { ...outcome(user, ''), PhysicalResourceId: physicalResourceId };
 }
@@ -202,6 +212,7 @@ async function updateInPlace(
     await applyTagChange(api, physicalResourceId, change);
     // The attributes need the user's PrincipalId, which only UpdateUser and DescribeUser return.
     user ??= await api.describe(address);
+    await changeGroups(api, address, ctx.previousGroups, ctx.groups, ctx);
   } catch (error) {
     if (!isServiceError(error, 'ResourceNotFoundException')) throw error;
     // The user was deleted outside the stack: register it again, as declared.

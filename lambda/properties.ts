@@ -1,22 +1,30 @@
 // Reading the custom resource's properties. CloudFormation hands every property over as a string
 // ("true", "12"), whatever type the template wrote, and a raw template can send anything at all:
 // this turns them into a UserSpec and checks it with the same rules the construct applies at synth.
+import {
+  formatGroupIssue, groupNameProblem, normalizeGroupNames, validateGroupNames, validateGroupSpec, validateMembershipSpec,
+  type GroupSpec, type GroupSpecField, type MembershipSpec, type MembershipSpecField,
+} from '../lib/group-model';
 import { formatIssue, validateTags, validateUserSpec, type UserSpec, type UserSpecField, type UserTag } from '../lib/model';
 import { HandlerError } from './errors';
 
 /** The properties the construct writes, besides the UserSpec fields. */
 export const ADOPT_EXISTING_USER = 'AdoptExistingUser';
+/** The user's groups: the sorted names of the groups (of its namespace) it is declared a member of. */
+export const GROUPS = 'Groups';
 
 const SPEC_FIELDS: UserSpecField[] = [
   'AwsAccountId', 'Namespace', 'IdentityRegion', 'Email', 'IdentityType', 'UserRole', 'IamArn', 'SessionName',
   'UserName', 'CustomPermissionsName', 'ExternalLoginFederationProviderType', 'CustomFederationProviderUrl',
   'ExternalLoginId', 'Tags',
 ];
-const KNOWN_PROPERTIES = new Set<string>([...SPEC_FIELDS, ADOPT_EXISTING_USER, 'ServiceToken']);
+const KNOWN_PROPERTIES = new Set<string>([...SPEC_FIELDS, ADOPT_EXISTING_USER, GROUPS, 'ServiceToken']);
 
 export interface DeclaredUser {
   readonly spec: UserSpec;
   readonly adoptExistingUser: boolean;
+  /** The groups the user is declared a member of, sorted. */
+  readonly groups: string[];
 }
 
 /** Reads and validates the declared user; throws a HandlerError naming every broken rule. */
@@ -33,11 +41,82 @@ export function readDeclaredUser(properties: Record<string, unknown> | undefined
   if (adoptText !== 'true' && adoptText !== 'false') {
     problems.push(`${ADOPT_EXISTING_USER} ${JSON.stringify(adopt)} must be "true" or "false"`);
   }
+  const groups = coerceGroups(props[GROUPS]);
+  problems.push(...validateGroupNames(groups).map((issue) => formatGroupIssue(issue)));
   if (problems.length > 0) {
     const who = typeof spec.UserName === 'string' ? ` '${spec.UserName}'` : '';
     throw new HandlerError(`Invalid properties for QuickSight user${who}: ${problems.join('; ')}.`);
   }
-  return { spec: spec as UserSpec, adoptExistingUser: adoptText === 'true' };
+  return { spec: spec as UserSpec, adoptExistingUser: adoptText === 'true', groups: normalizeGroupNames((groups as string[] | undefined) ?? []) };
+}
+
+/** The groups of an Update's previous properties, without judging them (names of the wrong shape are left out). */
+export function readPreviousGroups(properties: Record<string, unknown> | undefined): string[] {
+  const groups = coerceGroups(properties !== null && typeof properties === 'object' ? properties[GROUPS] : undefined);
+  return Array.isArray(groups) ? normalizeGroupNames(groups.filter((g): g is string => groupNameProblem(g) === undefined)) : [];
+}
+
+function coerceGroups(value: unknown): unknown {
+  if (value === undefined || value === '') return undefined;
+  return Array.isArray(value) ? value.map(coerceScalar) : value;
+}
+
+// ---- groups and memberships ----
+
+export const ADOPT_EXISTING_GROUP = 'AdoptExistingGroup';
+const GROUP_FIELDS: GroupSpecField[] = ['AwsAccountId', 'Namespace', 'IdentityRegion', 'GroupName', 'Description'];
+const MEMBERSHIP_FIELDS: MembershipSpecField[] = ['AwsAccountId', 'Namespace', 'IdentityRegion', 'GroupName', 'MemberName'];
+
+export interface DeclaredGroup {
+  readonly spec: GroupSpec;
+  readonly adoptExistingGroup: boolean;
+}
+
+/** Reads and validates a Custom::QuickSightGroup's properties; throws a HandlerError naming every broken rule. */
+export function readDeclaredGroup(properties: Record<string, unknown> | undefined): DeclaredGroup {
+  const props = properties ?? {};
+  const problems = unknownProperties(props, [...GROUP_FIELDS, ADOPT_EXISTING_GROUP], 'Custom::QuickSightGroup');
+  const spec = coerceFields(props, GROUP_FIELDS);
+  problems.push(...validateGroupSpec(spec).map((issue) => formatGroupIssue(issue)));
+  const adopt = props[ADOPT_EXISTING_GROUP];
+  const adoptText = adopt === undefined ? 'true' : String(adopt).toLowerCase();
+  if (adoptText !== 'true' && adoptText !== 'false') problems.push(`${ADOPT_EXISTING_GROUP} ${JSON.stringify(adopt)} must be "true" or "false"`);
+  if (problems.length > 0) {
+    const which = typeof spec.GroupName === 'string' ? ` '${spec.GroupName}'` : '';
+    throw new HandlerError(`Invalid properties for QuickSight group${which}: ${problems.join('; ')}.`);
+  }
+  return { spec: spec as unknown as GroupSpec, adoptExistingGroup: adoptText === 'true' };
+}
+
+/** The previous properties of a group's Update, without judging them. */
+export function readPreviousGroup(properties: Record<string, unknown> | undefined): Partial<GroupSpec> {
+  const spec = coerceFields(properties !== null && typeof properties === 'object' ? properties : {}, GROUP_FIELDS);
+  for (const field of GROUP_FIELDS) if (typeof spec[field] !== 'string') delete spec[field];
+  return spec as Partial<GroupSpec>;
+}
+
+/** Reads and validates a Custom::QuickSightGroupMembership's properties. */
+export function readDeclaredMembership(properties: Record<string, unknown> | undefined): MembershipSpec {
+  const props = properties ?? {};
+  const problems = unknownProperties(props, MEMBERSHIP_FIELDS, 'Custom::QuickSightGroupMembership');
+  const spec = coerceFields(props, MEMBERSHIP_FIELDS);
+  problems.push(...validateMembershipSpec(spec).map((issue) => formatGroupIssue(issue)));
+  if (problems.length > 0) throw new HandlerError(`Invalid properties for QuickSight group membership: ${problems.join('; ')}.`);
+  return spec as unknown as MembershipSpec;
+}
+
+function unknownProperties(props: Record<string, unknown>, fields: string[], type: string): string[] {
+  const known = new Set([...fields, 'ServiceToken']);
+  return Object.keys(props).filter((key) => !known.has(key)).map((key) => `${key} is not a property of ${type}`);
+}
+
+function coerceFields<F extends string>(props: Record<string, unknown>, fields: F[]): Partial<Record<F, unknown>> {
+  const spec: Partial<Record<F, unknown>> = {};
+  for (const field of fields) {
+    const value = coerceScalar(props[field]);
+    if (value !== undefined && value !== '') spec[field] = value;
+  }
+  return spec;
 }
 
 /**

@@ -2,6 +2,15 @@
 // as a story and tests can swap the client. The real implementation uses the AWS SDK v3 client,
 // which honours AWS_ENDPOINT_URL_QUICKSIGHT (tests point it at the local emulator). Retries: retry.ts.
 import {
+  CreateGroupCommand,
+  CreateGroupMembershipCommand,
+  DeleteGroupCommand,
+  DeleteGroupMembershipCommand,
+  DescribeGroupCommand,
+  DescribeGroupMembershipCommand,
+  ListUserGroupsCommand,
+  UpdateGroupCommand,
+  type Group,
   DeleteUserCommand,
   DescribeUserCommand,
   ListTagsForResourceCommand,
@@ -12,12 +21,13 @@ import {
   UpdateUserCommand,
   type User,
 } from '@aws-sdk/client-quicksight';
+import type { GroupAddress } from '../lib/group-model';
 import { type UserAddress, type UserSpec, type UserTag } from '../lib/model';
 import { clientOptions, HandlerRetryStrategy } from './retry';
 
 export { RETRY_POLICY } from './retry';
 
-export type { User };
+export type { Group, User };
 
 /** The fields UpdateUser takes besides the user's address. */
 export interface UserUpdate {
@@ -38,6 +48,18 @@ export interface QuickSightUsers {
   listTags(arn: string): Promise<Record<string, string>>;
   tag(arn: string, tags: UserTag[]): Promise<void>;
   untag(arn: string, keys: string[]): Promise<void>;
+  createGroup(address: GroupAddress, description: string | undefined): Promise<Group>;
+  describeGroup(address: GroupAddress): Promise<Group>;
+  updateGroup(address: GroupAddress, description: string): Promise<Group>;
+  deleteGroup(address: GroupAddress): Promise<void>;
+  /** CreateGroupMembership: makes the user a member (QuickSight answers 200 when it already is). */
+  addMember(group: GroupAddress, memberName: string): Promise<void>;
+  /** DeleteGroupMembership. */
+  removeMember(group: GroupAddress, memberName: string): Promise<void>;
+  /** DescribeGroupMembership: whether the user is a member (false when the group or the membership is missing). */
+  isMember(group: GroupAddress, memberName: string): Promise<boolean>;
+  /** ListUserGroups, every page: the names of the user's groups. */
+  listUserGroups(address: UserAddress): Promise<string[]>;
   /** The calls made, by operation (for the log line and tests). */
   readonly calls?: CallCounts;
   /** The operation that failed last, or else the one called last: what a FAILED reason is about. */
@@ -122,6 +144,65 @@ export class SdkQuickSightUsers implements QuickSightUsers {
     await this.send('UntagResource', (options) => this.client.send(new UntagResourceCommand({ ResourceArn: arn, TagKeys: keys }), options));
   }
 
+  public async createGroup(address: GroupAddress, description: string | undefined) {
+    const out = await this.send('CreateGroup', (options) => this.client.send(new CreateGroupCommand({
+      ...groupPathOf(address), Description: description,
+    }), options));
+    return out.Group!;
+  }
+
+  public async describeGroup(address: GroupAddress) {
+    const out = await this.send('DescribeGroup', (options) => this.client.send(new DescribeGroupCommand(groupPathOf(address)), options));
+    return out.Group!;
+  }
+
+  public async updateGroup(address: GroupAddress, description: string) {
+    const out = await this.send('UpdateGroup', (options) => this.client.send(new UpdateGroupCommand({ ...groupPathOf(address), Description: description }), options));
+    return out.Group!;
+  }
+
+  public async deleteGroup(address: GroupAddress) {
+    await this.send('DeleteGroup', (options) => this.client.send(new DeleteGroupCommand(groupPathOf(address)), options));
+  }
+
+  public async addMember(group: GroupAddress, memberName: string) {
+    await this.send('CreateGroupMembership', (options) => this.client.send(new CreateGroupMembershipCommand({ ...groupPathOf(group), MemberName: memberName }), options));
+  }
+
+  public async removeMember(group: GroupAddress, memberName: string) {
+    await this.send('DeleteGroupMembership', (options) => this.client.send(new DeleteGroupMembershipCommand({ ...groupPathOf(group), MemberName: memberName }), options));
+  }
+
+  public async isMember(group: GroupAddress, memberName: string) {
+    try {
+      await this.send('DescribeGroupMembership', (options) => this.client.send(new DescribeGroupMembershipCommand({ ...groupPathOf(group), MemberName: memberName }), options));
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ResourceNotFoundException') {
+        // An answer, not a failure: it must not become what a later FAILED reason is about.
+        this.forgetFailure();
+        return false;
+      }
+      throw error;
+    }
+  }
+
+  public async listUserGroups(address: UserAddress) {
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const out = await this.send('ListUserGroups', (options) => this.client.send(new ListUserGroupsCommand({ ...pathOf(address), NextToken: nextToken, MaxResults: 100 }), options));
+      names.push(...(out.GroupList ?? []).map((g) => g.GroupName!).filter((n) => n !== undefined));
+      nextToken = out.NextToken;
+    } while (nextToken);
+    return names;
+  }
+
+  /** The last failure was an expected answer (a 404 asked about): the next call is what a FAILED reason is about. */
+  private forgetFailure(): void {
+    this.failed = false;
+  }
+
   /**
    * Sends one command under the event's deadline, counting it. `lastOperation` names the command
    * that failed last (the one a FAILED reason is about, even when a later call succeeded), or else
@@ -139,6 +220,10 @@ export class SdkQuickSightUsers implements QuickSightUsers {
     }
   }
 
+}
+
+function groupPathOf(address: GroupAddress) {
+  return { AwsAccountId: address.accountId, Namespace: address.namespace, GroupName: address.groupName };
 }
 
 function pathOf(address: UserAddress) {

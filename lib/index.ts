@@ -4,3 +4,7 @@
 // rules of lib/model.ts stay internal (the handler and the tool import them from that file).
 export { QuickSightUser, type IQuickSightUser, type QuickSightUserImportOptions, type QuickSightUserProps } from './quicksight-user';
 export { ExternalLoginFederationProviderType, IdentityType, UserRole } from './model';
+export {
+  QuickSightGroup, QuickSightGroupMembership, type IQuickSightGroup, type QuickSightGroupImportOptions, type QuickSightGroupMembershipProps,
+  type QuickSightGroupProps,
+} from './quicksight-group';

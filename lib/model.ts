@@ -374,7 +374,8 @@ export function formatIssue(issue: ValidationIssue, fieldName: string = issue.fi
   return `${fieldName} ${describeValue(issue.value)} ${issue.rule}`;
 }
 
-function describeValue(value: unknown): string {
+/** A value as messages show it: quoted, at most 80 characters, on one line. */
+export function describeValue(value: unknown): string {
   if (value === undefined) return '(not set)';
   const text = typeof value === 'string' ? value : JSON.stringify(value);
   const shown = text.length > 80 ? `${text.slice(0, 77)}...` : text;

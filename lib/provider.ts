@@ -27,11 +27,40 @@ export const HANDLER_ACTIONS = [
 ];
 
 /**
+ * The QuickSight actions on groups, granted only to stacks that declare groups or memberships, on
+ * the groups (`group/*`) of each account and identity region in use: not per namespace, for the
+ * same reason as the users (a cleanup Delete, or the rollback of an update, runs under the policy
+ * of the new template, which may no longer name the group's namespace).
+ */
+export const HANDLER_GROUP_ACTIONS = [
+  'quicksight:CreateGroup',
+  'quicksight:DescribeGroup',
+  'quicksight:UpdateGroup',
+  'quicksight:DeleteGroup',
+  'quicksight:CreateGroupMembership',
+  'quicksight:DeleteGroupMembership',
+  'quicksight:DescribeGroupMembership',
+];
+
+/**
+ * The QuickSight action on users that memberships need (the groups of an adopted user), granted
+ * with the group actions, on `user/*` of the same accounts and identity regions.
+ */
+export const HANDLER_USER_GROUP_ACTIONS = ['quicksight:ListUserGroups'];
+
+/**
  * The CloudFormation action the handler calls: on a Delete of a user it did not register itself,
  * it reads its own stack's status to tell a rollback from an intended delete. Granted on the
  * stack's own id (AWS::StackId), nothing else.
  */
 export const HANDLER_STACK_ACTIONS = ['cloudformation:DescribeStacks'];
+
+/**
+ * The CloudFormation action a stack with groups or memberships adds: before deleting a group (or
+ * a membership), the handler lists its own stack's resources, so that a group another resource of
+ * the stack has taken over (a construct id changed) is left to it. On the stack's own id only.
+ */
+export const HANDLER_GROUP_STACK_ACTIONS = ['cloudformation:ListStackResources'];
 
 /** How long one event may run: the handler answers 5 s before this, whatever QuickSight does. */
 export const HANDLER_TIMEOUT = Duration.minutes(5);
@@ -60,8 +89,11 @@ export class QuickSightUserProvider extends Construct {
   public readonly serviceToken: string;
   /** The Lambda function that calls QuickSight. */
   public readonly handler: lambda.Function;
-  private readonly quickSightStatement: iam.PolicyStatement;
+  private quickSightStatement?: iam.PolicyStatement;
   private readonly grantedScopes = new Set<string>();
+  private readonly grantedGroupScopes = new Set<string>();
+  private groupStatements?: { groups: iam.PolicyStatement; users: iam.PolicyStatement };
+  private readonly handlerRole: iam.Role;
   private readonly grantedArns: string[] = [];
   private readonly handlerPolicy: CfnResource;
 
@@ -74,8 +106,7 @@ export class QuickSightUserProvider extends Construct {
       description: 'Registers, updates and deregisters the QuickSight users declared in this stack',
     });
     handlerLogs.grant(handlerRole, 'logs:CreateLogStream', 'logs:PutLogEvents');
-    this.quickSightStatement = new iam.PolicyStatement({ actions: HANDLER_ACTIONS, resources: [] });
-    handlerRole.addToPrincipalPolicy(this.quickSightStatement);
+    this.handlerRole = handlerRole;
     handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: HANDLER_STACK_ACTIONS, resources: [Aws.STACK_ID] }));
     this.handlerPolicy = defaultPolicyOf(handlerRole);
 
@@ -115,11 +146,45 @@ export class QuickSightUserProvider extends Construct {
     const key = [awsAccountId, identityRegion].join('|');
     if (this.grantedScopes.has(key)) return;
     this.grantedScopes.add(key);
+    if (this.quickSightStatement === undefined) {
+      this.quickSightStatement = new iam.PolicyStatement({ actions: HANDLER_ACTIONS, resources: [] });
+      this.handlerRole.addToPrincipalPolicy(this.quickSightStatement);
+    }
     this.grant(this.quickSightStatement, Stack.of(this).formatArn({
       service: 'quicksight', region: identityRegion, account: awsAccountId, resource: 'user', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     }));
-    acknowledgeNagFinding(this.handlerPolicy, 'AwsSolutions-IAM5', this.grantedArns,
-      'The handler registers, updates and deregisters the QuickSight users this stack declares, whose names are only final at deploy time (IAM role sessions, parameters), and lets go of the ones it stops declaring, in any namespace (a cleanup Delete or a rollback runs under a policy that may no longer name the old namespace): its QuickSight actions are granted on user/* of each account and identity region in use, never on the rest of QuickSight.');
+    this.acknowledgeGrants();
+  }
+
+  /**
+   * Lets the handler manage the groups (`group/*`) of an account's identity region and the
+   * memberships of its users; once per scope, and only for stacks with groups or memberships.
+   */
+  public grantGroups(awsAccountId: string, identityRegion: string): void {
+    const key = [awsAccountId, identityRegion].join('|');
+    if (this.grantedGroupScopes.has(key)) return;
+    this.grantedGroupScopes.add(key);
+    if (this.groupStatements === undefined) {
+      this.groupStatements = {
+        groups: new iam.PolicyStatement({ actions: HANDLER_GROUP_ACTIONS, resources: [] }),
+        users: new iam.PolicyStatement({ actions: HANDLER_USER_GROUP_ACTIONS, resources: [] }),
+      };
+      this.handlerRole.addToPrincipalPolicy(this.groupStatements.groups);
+      this.handlerRole.addToPrincipalPolicy(this.groupStatements.users);
+      this.handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: HANDLER_GROUP_STACK_ACTIONS, resources: [Aws.STACK_ID] }));
+    }
+    const arn = (resource: string) => Stack.of(this).formatArn({
+      service: 'quicksight', region: identityRegion, account: awsAccountId, resource, resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    this.grant(this.groupStatements.groups, arn('group'));
+    this.grant(this.groupStatements.users, arn('user'));
+    this.acknowledgeGrants();
+  }
+
+  /** One acknowledgement of the handler policy's wildcards, naming each ARN granted so far. */
+  private acknowledgeGrants(): void {
+    const reason = this.groupStatements === undefined ? USERS_NAG_REASON : GROUPS_NAG_REASON;
+    acknowledgeNagFinding(this.handlerPolicy, 'AwsSolutions-IAM5', this.grantedArns, reason, [USERS_NAG_REASON, GROUPS_NAG_REASON]);
   }
 
   private grant(statement: iam.PolicyStatement, arn: string): void {
@@ -129,6 +194,9 @@ export class QuickSightUserProvider extends Construct {
 }
 
 // ---- cdk-nag acknowledgements ----
+
+const USERS_NAG_REASON = 'The handler registers, updates and deregisters the QuickSight users this stack declares, whose names are only final at deploy time (IAM role sessions, parameters), and lets go of the ones it stops declaring, in any namespace (a cleanup Delete or a rollback runs under a policy that may no longer name the old namespace): its QuickSight actions are granted on user/* of each account and identity region in use, never on the rest of QuickSight.';
+const GROUPS_NAG_REASON = 'The handler registers, updates and deregisters the QuickSight users, and creates, updates and deletes the groups and memberships, this stack declares, whose names are only final at deploy time (IAM role sessions, parameters), and lets go of the ones it stops declaring, in any namespace (a cleanup Delete or a rollback runs under a policy that may no longer name the old namespace): its QuickSight actions are granted on user/* and group/* of each account and identity region in use, never on the rest of QuickSight.';
 // Written in cdk-nag's documented metadata format (Metadata.cdk_nag.rules_to_suppress), so that the
 // library needs no dependency on cdk-nag. Each names one rule, one resource and the exact wildcards,
 // and holds for every use of the construct; test/security.test.ts runs the AwsSolutions pack.
@@ -137,9 +205,9 @@ function defaultPolicyOf(role: iam.Role): CfnResource {
   return role.node.findChild('DefaultPolicy').node.defaultChild as CfnResource;
 }
 
-function acknowledgeNagFinding(resource: CfnResource, rule: string, appliesTo: string[], reason: string): void {
+function acknowledgeNagFinding(resource: CfnResource, rule: string, appliesTo: string[], reason: string, replaces: string[] = [reason]): void {
   const existing = ((resource.getMetadata('cdk_nag') as { rules_to_suppress?: Array<{ id: string; reason: string }> } | undefined)?.rules_to_suppress ?? []);
-  const others = existing.filter((s) => !(s.id === rule && s.reason === reason));
+  const others = existing.filter((s) => !(s.id === rule && replaces.includes(s.reason)));
   resource.addMetadata('cdk_nag', { rules_to_suppress: [...others, { id: rule, reason, applies_to: [...appliesTo] }] });
 }
 

@@ -6,7 +6,9 @@ import {
   authenticationMethodOf, DEFAULT_NAMESPACE, deriveUserName, ExternalLoginFederationProviderType, formatIssueInPropTerms, IdentityType, parseUserArn, UserRole,
   validateTags, validateUserSpec, type UserSpec, type UserTag, type ValidationIssue,
 } from './model';
+import { normalizeGroupNames, validateGroupNames } from './group-model';
 import { QuickSightUserProvider } from './provider';
+import { dependOnGroup, placeMismatch, type IQuickSightGroup } from './quicksight-group';
 
 /** The CloudFormation resource type of a QuickSight user. */
 export const RESOURCE_TYPE = 'Custom::QuickSightUser';
@@ -141,6 +143,17 @@ export interface QuickSightUserProps {
   readonly adoptExistingUser?: boolean;
 
   /**
+   * The groups the user is a member of: groups of the app (`QuickSightGroup`, which then exists
+   * before the user: a dependency in the same stack, a stack dependency otherwise) or imported
+   * ones (`QuickSightGroup.fromGroupName`). Each must be in the user's account, identity region and
+   * namespace. The memberships are added on create and on adoption, and changed in place: a
+   * membership is removed only when the declaration stops naming its group; memberships the user
+   * has that were never declared are left alone. More with `addToGroup()`.
+   * @default - no groups
+   */
+  readonly groups?: IQuickSightGroup[];
+
+  /**
    * Whether to add stack outputs with the user's ARN and, for QUICKSIGHT users, the invitation URL.
    * A stack holds at most 200 outputs: turn them off for large stacks.
    * @default true
@@ -174,7 +187,10 @@ abstract class QuickSightUserBase extends Resource implements IQuickSightUser {
 }
 
 class ImportedQuickSightUser extends QuickSightUserBase {
-  constructor(scope: Construct, id: string, public readonly userArn: string, public readonly userName: string) {
+  constructor(
+    scope: Construct, id: string, public readonly userArn: string, public readonly userName: string,
+    public readonly namespace: string, public readonly awsAccountId: string, public readonly identityRegion: string,
+  ) {
     super(scope, id);
   }
 
@@ -204,21 +220,27 @@ export class QuickSightUser extends QuickSightUserBase implements ITaggable {
     // For an ARN only known at deploy time, the name is its last '/' segment (a RoleName/SessionName
     // user therefore yields the session name only).
     const userName = parsed?.userName ?? Fn.select(2, Fn.split('/', arnResource(userArn)));
-    return new ImportedQuickSightUser(scope, id, userArn, userName);
+    return new ImportedQuickSightUser(scope, id, userArn, userName,
+      parsed?.namespace ?? Fn.select(1, Fn.split('/', arnResource(userArn))),
+      parsed?.accountId ?? Fn.select(4, Fn.split(':', userArn)),
+      parsed?.region ?? Fn.select(3, Fn.split(':', userArn)));
   }
 
   /** Imports a user by its name, for a user this stack does not manage. */
   public static fromUserName(scope: Construct, id: string, userName: string, options: QuickSightUserImportOptions = {}): IQuickSightUser {
     const stack = Stack.of(scope);
+    const namespace = options.namespace ?? DEFAULT_NAMESPACE;
+    const awsAccountId = options.awsAccountId ?? stack.account;
+    const identityRegion = options.identityRegion ?? stack.region;
     const userArn = stack.formatArn({
       service: 'quicksight',
-      region: options.identityRegion ?? stack.region,
-      account: options.awsAccountId ?? stack.account,
+      region: identityRegion,
+      account: awsAccountId,
       resource: 'user',
-      resourceName: `${options.namespace ?? DEFAULT_NAMESPACE}/${userName}`,
+      resourceName: `${namespace}/${userName}`,
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
-    return new ImportedQuickSightUser(scope, id, userArn, userName);
+    return new ImportedQuickSightUser(scope, id, userArn, userName, namespace, awsAccountId, identityRegion);
   }
 
   public readonly userArn: string;
@@ -286,14 +308,18 @@ export class QuickSightUser extends QuickSightUserBase implements ITaggable {
         Tags: Lazy.any({ produce: () => tagList(this.tags.tagValues()) }),
         // Written only when it differs from the default, to keep the template short.
         AdoptExistingUser: props.adoptExistingUser === false ? 'false' : undefined,
+        // Sorted group names (left out when there are none: a user without groups keeps its template).
+        Groups: Lazy.list({ produce: () => this.groupNames() }, { omitEmpty: true }),
       },
     });
+    this.resource = resource;
     this.userArn = resource.getAttString('Arn');
     this.userName = resource.getAttString('UserName');
     this.principalId = resource.getAttString('PrincipalId');
     this.invitationUrl = resource.getAttString('InvitationUrl');
     this.declaredKey = userKey(spec);
     this.identityType = props.identityType;
+    for (const group of props.groups ?? []) this.addToGroup(group);
 
     if (props.stackOutputs ?? true) {
       new CfnOutput(this, 'Arn', { value: this.userArn, description: `ARN of QuickSight user ${describeName(spec)}` });
@@ -304,6 +330,38 @@ export class QuickSightUser extends QuickSightUserBase implements ITaggable {
         });
       }
     }
+  }
+
+  /**
+   * Makes the user a member of a group: a group of the app (which then exists before the user) or
+   * an imported one, in the user's account, identity region and namespace. Adding a group twice
+   * is the same as adding it once.
+   */
+  public addToGroup(group: IQuickSightGroup): void {
+    const mismatch = placeMismatch(this, group);
+    if (mismatch) throw new Error(`QuickSightUser ${this.node.path}: ${mismatch}`);
+    const problems = validateGroupNames([group.groupName], { isUnresolved });
+    if (problems.length > 0) throw new Error(`QuickSightUser ${this.node.path}: group name ${JSON.stringify(group.groupName)} ${problems[0].rule.replace(/^has a group name that /, '')}`);
+    if (this.groups.some((g) => g === group || (!Token.isUnresolved(g.groupName) && g.groupName === group.groupName))) return;
+    this.groups.push(group);
+    dependOnGroup(this.resource, group);
+  }
+
+  /** The groups the user is declared a member of. */
+  public get memberOf(): IQuickSightGroup[] {
+    return [...this.groups];
+  }
+
+  /** @internal */
+  public readonly _isManagedUser = true;
+
+  private readonly groups: IQuickSightGroup[] = [];
+  private readonly resource: CustomResource;
+
+  /** The Groups property: names known at synth sorted, then the ones known at deploy time. */
+  private groupNames(): string[] {
+    const names = this.groups.map((g) => g.groupName);
+    return [...normalizeGroupNames(names.filter((n) => !Token.isUnresolved(n))), ...names.filter((n) => Token.isUnresolved(n))];
   }
 
   /** Identifies the declared user (account, region, namespace, name) for the duplicate check. */

@@ -68,7 +68,7 @@ export const logLines: string[] = [];
 
 /** Runs the handler as the Provider framework would, collecting its log lines. */
 export function run(event: CloudFormationCustomResourceEvent, budgetMs = 20_000): Promise<Outcome> {
-  return handle(event, { budgetMs, log: (line) => logLines.push(line) });
+  return handle(event, { budgetMs, log: (line) => logLines.push(line) }) as Promise<Outcome>;
 }
 
 /** The FAILED reason the handler gives for an event (fails the test if the event succeeds). */

@@ -236,6 +236,8 @@ describe('answers', () => {
       quickSight: () => ({
         register: async () => ({ user: { Arn: ARN('alice'), UserName: 'alice', PrincipalId: 'p'.repeat(5_000) } }),
         describe: async () => ({}), update: async () => ({}), delete: async () => undefined, listTags: async () => ({}), tag: async () => undefined, untag: async () => undefined,
+        createGroup: async () => ({}), describeGroup: async () => ({}), updateGroup: async () => ({}), deleteGroup: async () => undefined,
+        addMember: async () => undefined, removeMember: async () => undefined, isMember: async () => false, listUserGroups: async () => [],
       }),
     });
     const result = await cfn.deploy(template({ A: user('alice') }));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ArnFormat, CustomResource, Fn, IResource, Names, RemovalPolicy, Resource, Stack, Token } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import {
@@ -142,7 +143,10 @@ abstract class QuickSightGroupBase extends Resource implements IQuickSightGroup 
       managed.addToGroup(this);
       return;
     }
-    const id = `Member${Names.nodeUniqueId(user.node)}`;
+    // One membership per member name (the same user imported twice is one membership).
+    const id = Token.isUnresolved(user.userName)
+      ? `Member${Names.nodeUniqueId(user.node)}`
+      : `Member${user.userName.replace(/[^A-Za-z0-9]/g, '').slice(0, 40)}${createHash('sha256').update(user.userName).digest('hex').slice(0, 8)}`;
     if (this.node.tryFindChild(id) !== undefined) return;
     new QuickSightGroupMembership(this, id, { group: this, user });
   }
@@ -341,8 +345,9 @@ export function dependOnGroup(resource: IConstruct, group: IQuickSightGroup): vo
   if (!(group instanceof QuickSightGroup)) return;
   const from = Stack.of(resource);
   const to = Stack.of(group);
-  if (from === to) resource.node.addDependency(group);
-  else from.addDependency(to, `QuickSight group '${group.groupName}' must exist before its members`);
+  // On the group's own resource, not the construct: its memberships are its children.
+  if (from === to) resource.node.addDependency(group.node.findChild('Resource'));
+  else from.addStackDependency(to, `QuickSight group '${group.groupName}' must exist before its members`);
 }
 
 function throwIfInvalid(subject: string, issues: GroupValidationIssue[]): void {

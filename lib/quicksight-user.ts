@@ -344,6 +344,7 @@ export class QuickSightUser extends QuickSightUserBase implements ITaggable {
     if (problems.length > 0) throw new Error(`QuickSightUser ${this.node.path}: group name ${JSON.stringify(group.groupName)} ${problems[0].rule.replace(/^has a group name that /, '')}`);
     if (this.groups.some((g) => g === group || (!Token.isUnresolved(g.groupName) && g.groupName === group.groupName))) return;
     this.groups.push(group);
+    QuickSightUserProvider.of(this).grantGroups(this.awsAccountId, this.identityRegion);
     dependOnGroup(this.resource, group);
   }
 

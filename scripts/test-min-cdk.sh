@@ -38,11 +38,11 @@ cat > "$work/tsconfig.json" <<EOF
       "constructs": ["$modules/constructs"]
     }
   },
-  "include": ["$root/lib/**/*.ts", "$root/test/construct.test.ts"]
+  "include": ["$root/lib/**/*.ts", "$root/test/construct.test.ts", "$root/test/groups-construct.test.ts"]
 }
 EOF
 npx tsc -p "$work/tsconfig.json"
-echo "type check of lib/ and test/construct.test.ts against aws-cdk-lib $cdk_min: ok"
+echo "type check of lib/ and the construct tests against aws-cdk-lib $cdk_min: ok"
 
 # The construct tests, with every aws-cdk-lib and constructs import (aws-cdk-lib's own included)
 # served from the temporary folder; the setup file proves which version was loaded.
@@ -55,7 +55,7 @@ module.exports = {
   rootDir: '$root',
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
-  testMatch: ['**/construct.test.ts'],
+  testMatch: ['**/construct.test.ts', '**/groups-construct.test.ts'],
   transform: { '^.+\\\\.tsx?\$': 'ts-jest' },
   setupFiles: ['$work/loaded-version.js'],
   moduleNameMapper: {

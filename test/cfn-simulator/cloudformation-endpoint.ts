@@ -12,6 +12,16 @@ export interface StackStatusSource {
   readonly stackName: string;
   /** The status CloudFormation reports now (an *_IN_PROGRESS one while an operation runs). */
   readonly liveStatus: string;
+  /** The stack's live resources, for ListStackResources (not the ones being deleted). */
+  readonly liveResources?: ReadonlyArray<{ readonly logicalId: string; readonly physicalId: string; readonly type: string }>;
+}
+
+/** A resource as ListStackResources lists it. */
+export interface ListedResource {
+  readonly logicalId: string;
+  readonly physicalId: string;
+  readonly type: string;
+  readonly status?: string;
 }
 
 /**
@@ -25,6 +35,8 @@ export function registerSimulatedStack(source: StackStatusSource): void {
 }
 
 export interface DescribeStacksCall {
+  /** DescribeStacks or ListStackResources. */
+  readonly action?: string;
   readonly stackName: string;
   readonly status: number;
   readonly answered?: string;
@@ -42,6 +54,7 @@ export class CloudFormationEndpoint {
 
   private readonly server: Server;
   private readonly fixed = new Map<string, string>();
+  private readonly fixedResources = new Map<string, ListedResource[]>();
   private failures: Array<{ code: string; status: number; message: string }> = [];
   private callLog: DescribeStacksCall[] = [];
   private requestCount = 0;
@@ -58,20 +71,30 @@ export class CloudFormationEndpoint {
           res.end(body);
         };
         const stackName = form.get('StackName') ?? '';
-        if (form.get('Action') !== 'DescribeStacks') {
-          return answer(400, errorXml('InvalidAction', `Could not find operation ${form.get('Action')} for version 2010-05-15`, requestId));
+        const action = form.get('Action') ?? '';
+        if (action !== 'DescribeStacks' && action !== 'ListStackResources') {
+          return answer(400, errorXml('InvalidAction', `Could not find operation ${action} for version 2010-05-15`, requestId));
         }
         const failure = this.failures.shift();
         if (failure) {
-          this.callLog.push({ stackName, status: failure.status });
+          this.callLog.push({ action, stackName, status: failure.status });
           return answer(failure.status, errorXml(failure.code, failure.message, requestId));
         }
         const found = this.find(stackName);
         if (!found) {
-          this.callLog.push({ stackName, status: 400 });
+          this.callLog.push({ action, stackName, status: 400 });
           return answer(400, errorXml('ValidationError', `Stack with id ${stackName} does not exist`, requestId));
         }
-        this.callLog.push({ stackName, status: 200, answered: found.status });
+        if (action === 'ListStackResources') {
+          // One page per 100 resources, as CloudFormation pages them (NextToken is the offset here).
+          const all = found.resources;
+          const start = Number(form.get('NextToken') ?? '0') || 0;
+          const page = all.slice(start, start + 100);
+          const next = start + 100 < all.length ? String(start + 100) : undefined;
+          this.callLog.push({ action, stackName, status: 200, answered: `${page.length} resources` });
+          return answer(200, listStackResourcesXml(page, next, requestId));
+        }
+        this.callLog.push({ action, stackName, status: 200, answered: found.status });
         return answer(200, describeStacksXml(found.stackId, found.stackName, found.status, requestId));
       });
     });
@@ -85,6 +108,11 @@ export class CloudFormationEndpoint {
   /** Answers `status` for the stack with this id (a stack with no simulator, in handler tests). */
   public setStatus(stackId: string, status: string): void {
     this.fixed.set(stackId, status);
+  }
+
+  /** Answers these resources to ListStackResources for the stack with this id (handler tests). */
+  public setResources(stackId: string, resources: ListedResource[]): void {
+    this.fixedResources.set(stackId, resources);
   }
 
   /** The next `count` requests fail with this error (ValidationError, Throttling, InternalFailure...). */
@@ -101,6 +129,7 @@ export class CloudFormationEndpoint {
   /** Forgets the statuses set by hand, the failures and the call log (the simulated stacks stay). */
   public reset(): void {
     this.fixed.clear();
+    this.fixedResources.clear();
     this.failures = [];
     this.callLog = [];
   }
@@ -111,13 +140,16 @@ export class CloudFormationEndpoint {
     await closed;
   }
 
-  private find(stackName: string): { stackId: string; stackName: string; status: string } | undefined {
+  private find(stackName: string): { stackId: string; stackName: string; status: string; resources: ListedResource[] } | undefined {
     const fixed = this.fixed.get(stackName);
-    if (fixed !== undefined) return { stackId: stackName, stackName: /:stack\/([^/]+)\//.exec(stackName)?.[1] ?? stackName, status: fixed };
+    const fixedResources = this.fixedResources.get(stackName);
+    if (fixed !== undefined || fixedResources !== undefined) {
+      return { stackId: stackName, stackName: /:stack\/([^/]+)\//.exec(stackName)?.[1] ?? stackName, status: fixed ?? 'UPDATE_COMPLETE', resources: fixedResources ?? [] };
+    }
     // StackName takes a stack id (any state) or a name (a live stack only), as in CloudFormation.
     for (const source of [...simulatedStacks].reverse()) {
       if (source.stackId !== '' && (source.stackId === stackName || source.stackName === stackName)) {
-        return { stackId: source.stackId, stackName: source.stackName, status: source.liveStatus };
+        return { stackId: source.stackId, stackName: source.stackName, status: source.liveStatus, resources: [...(source.liveResources ?? [])] };
       }
     }
     return undefined;
@@ -140,6 +172,27 @@ function describeStacksXml(stackId: string, stackName: string, status: string, r
     <RequestId>${requestId}</RequestId>
   </ResponseMetadata>
 </DescribeStacksResponse>
+`;
+}
+
+function listStackResourcesXml(resources: ListedResource[], nextToken: string | undefined, requestId: string): string {
+  const members = resources.map((r) => `      <member>
+        <LogicalResourceId>${xml(r.logicalId)}</LogicalResourceId>
+        <PhysicalResourceId>${xml(r.physicalId)}</PhysicalResourceId>
+        <ResourceType>${xml(r.type)}</ResourceType>
+        <LastUpdatedTimestamp>2026-01-01T00:00:00.000Z</LastUpdatedTimestamp>
+        <ResourceStatus>${xml(r.status ?? 'CREATE_COMPLETE')}</ResourceStatus>
+      </member>`).join('\n');
+  return `<ListStackResourcesResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">
+  <ListStackResourcesResult>
+    <StackResourceSummaries>
+${members}
+    </StackResourceSummaries>${nextToken !== undefined ? `\n    <NextToken>${xml(nextToken)}</NextToken>` : ''}
+  </ListStackResourcesResult>
+  <ResponseMetadata>
+    <RequestId>${requestId}</RequestId>
+  </ResponseMetadata>
+</ListStackResourcesResponse>
 `;
 }
 

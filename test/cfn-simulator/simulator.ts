@@ -32,6 +32,8 @@ import { registerSimulatedStack } from './cloudformation-endpoint';
 import { referencedResources, resolveValue, stringifyScalars, type PseudoParameters, type ResolveContext } from './intrinsics';
 
 export const CUSTOM_RESOURCE_TYPE = 'Custom::QuickSightUser';
+/** The custom resource types the simulator sends to the handler: users, groups, memberships. */
+export const CUSTOM_RESOURCE_TYPES: ReadonlySet<string> = new Set([CUSTOM_RESOURCE_TYPE, 'Custom::QuickSightGroup', 'Custom::QuickSightGroupMembership']);
 /** The physical id the Provider framework answers a failed Create with; it answers that id's Delete itself. */
 export const CREATE_FAILED_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
 /** CloudFormation's limits on a custom resource's answer. */
@@ -171,6 +173,8 @@ export class CloudFormationSimulator {
   private template?: Template;
   private parameters: Record<string, string> = {};
   private resourceMap = new Map<string, StackResource>();
+  /** The type of each custom resource by logical id, from every template deployed. */
+  private readonly resourceTypes = new Map<string, string>();
   private readonly releasedList: ReleasedResource[] = [];
   private readonly eventLog: EventRecord[] = [];
   private pendingRollback?: PendingRollback;
@@ -206,7 +210,12 @@ export class CloudFormationSimulator {
     return this.currentStackId;
   }
 
-  /** The Custom::QuickSightUser resources of the stack, by logical id. */
+  /** The live custom resources, as ListStackResources lists them (a resource being deleted is no longer among them). */
+  public get liveResources(): Array<{ logicalId: string; physicalId: string; type: string }> {
+    return [...this.resourceMap.values()].map((r) => ({ logicalId: r.logicalId, physicalId: r.physicalId, type: this.resourceTypes.get(r.logicalId) ?? CUSTOM_RESOURCE_TYPE }));
+  }
+
+  /** The custom resources of the stack (users, groups, memberships), by logical id. */
   public get resources(): ReadonlyMap<string, StackResource> {
     return new Map(this.resourceMap);
   }
@@ -485,7 +494,7 @@ export class CloudFormationSimulator {
       StackId: this.currentStackId,
       RequestId: requestId,
       LogicalResourceId: logicalId,
-      ResourceType: CUSTOM_RESOURCE_TYPE,
+      ResourceType: this.resourceTypes.get(logicalId) ?? CUSTOM_RESOURCE_TYPE,
       ...(extra.physicalId !== undefined ? { PhysicalResourceId: extra.physicalId } : {}),
       ResourceProperties: properties,
       ...(extra.oldProperties !== undefined ? { OldResourceProperties: extra.oldProperties } : {}),
@@ -557,8 +566,11 @@ export class CloudFormationSimulator {
 
   private customResourcesOf(template: Template): string[] {
     const ctx = this.resolveContext(template, new Map());
+    for (const [id, resource] of Object.entries(template.Resources ?? {})) {
+      if (CUSTOM_RESOURCE_TYPES.has(resource.Type)) this.resourceTypes.set(id, resource.Type);
+    }
     return Object.entries(template.Resources ?? {})
-      .filter(([, resource]) => resource.Type === CUSTOM_RESOURCE_TYPE)
+      .filter(([, resource]) => CUSTOM_RESOURCE_TYPES.has(resource.Type))
       .filter(([, resource]) => resource.Condition === undefined || ctx.condition(resource.Condition))
       .map(([id]) => id);
   }
@@ -569,7 +581,7 @@ export class CloudFormationSimulator {
     if (!resource) return [];
     const deps = referencedResources(resource.Properties ?? {});
     for (const dep of [resource.DependsOn ?? []].flat()) deps.add(dep);
-    return [...deps].filter((dep) => dep !== id && template.Resources?.[dep]?.Type === CUSTOM_RESOURCE_TYPE);
+    return [...deps].filter((dep) => dep !== id && CUSTOM_RESOURCE_TYPES.has(template.Resources?.[dep]?.Type ?? ''));
   }
 
   private propertiesOf(template: Template, id: string, resources: ReadonlyMap<string, StackResource>): Record<string, unknown> {
@@ -613,8 +625,8 @@ export class CloudFormationSimulator {
     const ctx: ResolveContext = {
       pseudo,
       parameters: this.parameters,
-      ref: (id) => (template.Resources?.[id]?.Type === CUSTOM_RESOURCE_TYPE ? resources.get(id)?.physicalId : fake(id)),
-      getAtt: (id, attribute) => (template.Resources?.[id]?.Type === CUSTOM_RESOURCE_TYPE ? resources.get(id)?.data[attribute] : fake(id, attribute)),
+      ref: (id) => (CUSTOM_RESOURCE_TYPES.has(template.Resources?.[id]?.Type ?? '') ? resources.get(id)?.physicalId : fake(id)),
+      getAtt: (id, attribute) => (CUSTOM_RESOURCE_TYPES.has(template.Resources?.[id]?.Type ?? '') ? resources.get(id)?.data[attribute] : fake(id, attribute)),
       condition: (name) => {
         if (!conditions.has(name)) {
           const definition = template.Conditions?.[name];

@@ -6,7 +6,7 @@ import type {
 } from 'aws-lambda';
 import { handle } from '../lambda';
 import type { Outcome } from '../lambda/lifecycle';
-import { IdentityType, QuickSightUser, UserRole } from '../lib';
+import { IdentityType, QuickSightGroup, QuickSightUser, UserRole } from '../lib';
 import { CloudFormationEndpoint } from './cfn-simulator/cloudformation-endpoint';
 import type { PolicyStatement } from './emulator/iam';
 import { synth } from './reliability/stacks';
@@ -57,6 +57,40 @@ export function updateEvent(physicalId: string, oldProps: Props, props: Props, l
 
 export function deleteEvent(physicalId: string, props: Props, logicalId = 'User'): CloudFormationCustomResourceDeleteEvent {
   return { ...common(logicalId), RequestType: 'Delete', PhysicalResourceId: physicalId, ResourceProperties: props as never };
+}
+
+/** The properties of a Custom::QuickSightGroup, as the construct writes them. */
+export function quickSightGroup(groupName: string, extra: Props = {}): Props {
+  return {
+    ServiceToken: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:provider`,
+    AwsAccountId: ACCOUNT,
+    Namespace: 'default',
+    IdentityRegion: REGION,
+    GroupName: groupName,
+    ...extra,
+  };
+}
+
+/** The properties of a Custom::QuickSightGroupMembership. */
+export function groupMembership(groupName: string, memberName: string, extra: Props = {}): Props {
+  return {
+    ServiceToken: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:provider`,
+    AwsAccountId: ACCOUNT,
+    Namespace: 'default',
+    IdentityRegion: REGION,
+    GroupName: groupName,
+    MemberName: memberName,
+    ...extra,
+  };
+}
+
+/** The same event for another resource type (Custom::QuickSightGroup, Custom::QuickSightGroupMembership). */
+export function ofType<E extends CloudFormationCustomResourceEvent>(event: E, resourceType: string): E {
+  return { ...event, ResourceType: resourceType };
+}
+
+export function groupArn(groupName: string, namespace = 'default', region = REGION): string {
+  return `arn:aws:quicksight:${region}:${ACCOUNT}:group/${namespace}/${groupName}`;
 }
 
 export function userArn(userName: string, namespace = 'default', region = REGION): string {
@@ -123,12 +157,14 @@ export function useEmulator(options?: Parameters<typeof QuickSightEmulator.start
  * tests run the emulator with it enforced, so a call the handler makes without the grant for it
  * fails the test (test/iam-enforced.test.ts proves the rest).
  */
-export function handlerPolicyFor(scopes: string[]): PolicyStatement[] {
+export function handlerPolicyFor(scopes: string[], options: { groups?: boolean } = {}): PolicyStatement[] {
   const template = synth((stack) => scopes.forEach((scope, i) => {
     const [identityRegion, namespace] = scope.includes('/') ? scope.split('/') : [REGION, scope];
     new QuickSightUser(stack, `User${i}`, {
       identityType: IdentityType.QUICKSIGHT, userName: `user${i}`, email: `user${i}@example.com`, role: UserRole.READER, namespace, identityRegion, stackOutputs: false,
     });
+    // A stack that declares groups too: the handler gets the group actions.
+    if (options.groups) new QuickSightGroup(stack, `Group${i}`, { groupName: `group${i}`, namespace, identityRegion });
   }));
   return handlerPolicyOf(template, DEFAULT_PSEUDO);
 }

@@ -11,7 +11,7 @@ import { App } from 'aws-cdk-lib';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { generateUsersYaml } from '../bench/synth-scale';
 import {
-  assignStacks, AUTO_FILL, brokenLimits, FIXED_STACK_COST, ShardingError, STACK_LIMITS, stackIndexOf, templateCost, type StackCost,
+  assignStacks, AUTO_FILL, brokenLimits, FIXED_STACK_COST, GROUP_GRANT_BYTES, GROUP_SCOPE_BYTES, ShardingError, STACK_LIMITS, stackIndexOf, templateCost, type StackCost,
 } from '../gitops/sharding';
 import { checkStackLimits, QuickSightUsersStack } from '../gitops/users-app';
 import { parseUsersFile, type UsersFile } from '../gitops/users-file';
@@ -25,9 +25,9 @@ function cliApp(): App {
 
 function synth(file: UsersFile) {
   const app = cliApp();
-  const { stacks, sharding } = QuickSightUsersStack.fromUsersFile(app, file);
+  const { stacks, groupsStack, sharding } = QuickSightUsersStack.fromUsersFile(app, file);
   const assembly = app.synth();
-  const templates = stacks.map((stack) => {
+  const templates = [...stacks, ...(groupsStack ? [groupsStack] : [])].map((stack) => {
     const text = fs.readFileSync(path.join(assembly.directory, stack.templateFile), 'utf8');
     return { name: stack.stackName, file: path.join(assembly.directory, stack.templateFile), text, json: JSON.parse(text) as Template, cost: templateCost(text) };
   });
@@ -235,5 +235,116 @@ describe('the cost model is an upper bound of what synthesizes', () => {
       for (const [id, resource] of userResources(t.json)) expect(after[i].json.Resources[id]).toEqual(resource);
     }
     expect(userResources(after.find((t) => t.name === changedStacks[0])!.json).map(([id]) => id)).toContainEqual(expect.stringMatching(/^newcomerdefault/));
+  });
+});
+
+// ---- groups ----
+
+/** The file with two managed groups (in both namespaces the generator uses) that every user joins, and one group managed elsewhere. */
+function withGroups(yaml: string, groups = ['analysts', 'finance']): string {
+  const declared = ['default', 'finance'].flatMap((namespace) => groups.map((g) => `  - {groupName: ${g}, namespace: ${namespace}, description: 'The ${g} of ${namespace}'}`));
+  return yaml
+    .replace('  role: READER\n', `  role: READER\n  groups: [${groups.join(', ')}]\n`)
+    .replace('\nusers:\n', `\ngroups:\n${declared.join('\n')}\n  - {groupName: admins, managed: false}\nusers:\n`);
+}
+
+describe('groups', () => {
+  test('adding groups and memberships moves no user: the same stacks, each user in the same one', () => {
+    for (const [count, stacks] of [[2000, undefined], [600, undefined], [300, 3]] as const) {
+      const yaml = generateUsersYaml(count, { stacks });
+      const without = assignStacks(parseUsersFile(yaml, 'users.yaml'));
+      const grouped = parseUsersFile(withGroups(yaml, Array.from({ length: 12 }, (_, i) => `a-rather-long-group-name-${i}`)), 'users.yaml');
+      expect(grouped.users.every((u) => u.groups.length === 12)).toBe(true);
+      const withGroupsSharding = assignStacks(grouped);
+      expect(withGroupsSharding.stackCount).toBe(without.stackCount);
+      expect(stackOfEachUser(grouped)).toEqual(stackOfEachUser(parseUsersFile(yaml, 'users.yaml')));
+      expect(withGroupsSharding.groupsStack).toMatchObject({ name: 'QuickSightUsers-groups', groups: expect.any(Array) });
+      expect(withGroupsSharding.groupsStack!.groups).toHaveLength(24);
+    }
+  });
+
+  test('the synthesized user stacks keep their names and their users\' logical ids; the groups stack holds the managed groups, and each user stack with members depends on it', () => {
+    const yaml = generateUsersYaml(600);
+    const plain = synth(parseUsersFile(yaml, 'users.yaml'));
+    const grouped = synth(parseUsersFile(withGroups(yaml), 'users.yaml'));
+    const userIds = (templates: typeof plain.templates) => Object.fromEntries(templates.filter((t) => !t.name.endsWith('-groups')).map((t) => [t.name, userResources(t.json).map(([id]) => id)]));
+    expect(userIds(grouped.templates)).toEqual(userIds(plain.templates));
+    expect(Object.keys(userIds(plain.templates))).toHaveLength(plain.sharding.stackCount);
+
+    const groupsTemplate = grouped.templates.find((t) => t.name === 'QuickSightUsers-groups')!;
+    const groupResources = Object.values(groupsTemplate.json.Resources).filter((r) => r.Type === 'Custom::QuickSightGroup');
+    expect(groupResources.map((r) => `${r.Properties!.Namespace}/${r.Properties!.GroupName}`).sort()).toEqual(['default/analysts', 'default/finance', 'finance/analysts', 'finance/finance']);
+    // No stack holds the group managed elsewhere; no user stack declares a group.
+    for (const t of grouped.templates) expect(Object.values(t.json.Resources).filter((r) => r.Type === 'Custom::QuickSightGroup').length).toBe(t === groupsTemplate ? 4 : 0);
+    for (const t of grouped.templates.filter((x) => x !== groupsTemplate)) {
+      for (const [, user] of userResources(t.json)) expect(user.Properties!.Groups).toEqual(['analysts', 'finance']);
+    }
+
+    const dependencies = (assembly: CloudAssembly, name: string) => assembly.getStackByName(name).dependencies.map((d) => d.id).filter((id) => !id.endsWith('.assets')).sort();
+    const names = plain.templates.map((t) => t.name);
+    names.forEach((name, i) => expect(dependencies(grouped.assembly, name)).toEqual([...(i + 1 < names.length ? [names[i + 1]] : []), 'QuickSightUsers-groups'].sort()));
+    expect(dependencies(grouped.assembly, 'QuickSightUsers-groups')).toEqual([]);
+    expect(checkStackLimits(grouped.assembly)).toEqual([]);
+  }, 120_000);
+
+  test('only the user stacks with a member of a managed group depend on the groups stack; a group managed elsewhere is imported where it is used', () => {
+    const file = parseUsersFile(`stacks: 2
+defaults: {awsAccountId: '123456789012', identityRegion: us-east-1, role: READER}
+groups:
+  - {groupName: analysts}
+  - {groupName: admins, managed: false}
+users:
+${Array.from({ length: 40 }, (_, i) => `  - {userName: u${i}, identityType: QUICKSIGHT, email: u${i}@example.com, groups: [${i === 0 ? 'analysts' : 'admins'}]}`).join('\n')}
+`, 'users.yaml');
+    const { assembly, sharding, templates } = synth(file);
+    const home = sharding.stacks.find((s) => s.users.some((u) => u.userName === 'u0'))!.name;
+    for (const t of templates.filter((x) => !x.name.endsWith('-groups'))) {
+      const deps = assembly.getStackByName(t.name).dependencies.map((d) => d.id);
+      expect({ stack: t.name, groups: deps.includes('QuickSightUsers-groups') }).toEqual({ stack: t.name, groups: t.name === home });
+      // An import is no resource: the users name it in their Groups.
+      expect(userResources(t.json).filter(([, r]) => (r.Properties!.Groups as string[]).includes('admins')).length).toBeGreaterThan(0);
+    }
+  });
+
+  test('no managed group, no groups stack', () => {
+    const file = parseUsersFile(`defaults: {awsAccountId: '123456789012', identityRegion: us-east-1, role: READER}
+groups: [{groupName: admins, managed: false}]
+users: [{userName: u, identityType: QUICKSIGHT, email: u@example.com, groups: [admins]}]
+`, 'users.yaml');
+    expect(assignStacks(file).groupsStack).toBeUndefined();
+    expect(synth(file).templates.map((t) => t.name)).toEqual(['QuickSightUsers']);
+  });
+
+  test('the estimates stay upper bounds with groups and memberships (the handler\'s group grants, the Groups lists, the groups stack), cfn-lint clean', async () => {
+    const yaml = withGroups(generateUsersYaml(300, { stacks: 2 }), Array.from({ length: 20 }, (_, i) => `group-${i}-${'x'.repeat(100)}`));
+    const { sharding, templates } = synth(parseUsersFile(yaml, 'users.yaml'));
+    for (const t of templates) {
+      const estimate = t.name === sharding.groupsStack!.name ? sharding.groupsStack!.cost : sharding.stacks.find((s) => s.name === t.name)!.cost;
+      expect({ stack: t.name, resources: t.cost.resources }).toEqual({ stack: t.name, resources: estimate.resources });
+      expect(t.cost.templateBytes).toBeLessThanOrEqual(estimate.templateBytes);
+    }
+    const groupsTemplate = templates.find((t) => t.name === 'QuickSightUsers-groups')!;
+    expect(await lint([groupsTemplate.file, templates[0].file])).toEqual({ status: 0, output: '' });
+  }, 60_000);
+
+  test('the fixed part of a stack with groups: the handler\'s group grants within GROUP_GRANT_BYTES', () => {
+    const one = (groups: string) => `defaults: {awsAccountId: '123456789012', identityRegion: us-east-1, role: READER}\n${groups}users: [{userName: u, identityType: QUICKSIGHT, email: u@example.com${groups ? ', groups: [admins]' : ''}}]\n`;
+    const [plain] = synth(parseUsersFile(one(''), 'users.yaml')).templates;
+    const [member] = synth(parseUsersFile(one('groups: [{groupName: admins, managed: false}]\n'), 'users.yaml')).templates;
+    const grown = member.cost.templateBytes - plain.cost.templateBytes;
+    expect(grown).toBeGreaterThan(0);
+    expect(grown).toBeLessThanOrEqual(GROUP_GRANT_BYTES);
+    // Each further account and identity region: within GROUP_SCOPE_BYTES more.
+    const two = (groups: string) => `${one(groups).replace(/\}\]\n$/, '')}}, {userName: v, identityType: QUICKSIGHT, email: v@example.com, awsAccountId: '210987654321', identityRegion: eu-west-1${groups ? ', groups: [admins]' : ''}}]\n`;
+    const twoGroups = 'groups: [{groupName: admins, managed: false}, {groupName: admins, managed: false, awsAccountId: \'210987654321\', identityRegion: eu-west-1}]\n';
+    const [plainTwo] = synth(parseUsersFile(two(''), 'users.yaml')).templates;
+    const [memberTwo] = synth(parseUsersFile(two(twoGroups), 'users.yaml')).templates;
+    expect(memberTwo.cost.templateBytes - plainTwo.cost.templateBytes).toBeLessThanOrEqual(GROUP_GRANT_BYTES + GROUP_SCOPE_BYTES);
+  });
+
+  test('more managed groups than one stack holds: an error that says so', () => {
+    const groups = Array.from({ length: 500 }, (_, i) => `  - {groupName: g${i}}`).join('\n');
+    const file = parseUsersFile(`defaults: {awsAccountId: '123456789012', identityRegion: us-east-1}\ngroups:\n${groups}\nusers: []\n`, 'users.yaml');
+    expect(() => assignStacks(file)).toThrow(new ShardingError('users.yaml: the 500 managed groups do not fit one stack: QuickSightUsers-groups would exceed 509 resources (limit 500). A file\'s managed groups go in one stack: declare fewer groups in this file (or split it), or mark the groups another app manages `managed: false`.'));
   });
 });

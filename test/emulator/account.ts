@@ -26,6 +26,12 @@
 //   the record has no example. The default answer is InvalidParameterValueException with a message
 //   of the emulator's own; `identityTypeRefusal` answers any other (AccessDeniedException, say).
 // - IAM_ONLY refusing QUICKSIGHT users is inferred from the method's name, not from the record.
+// - Groups of an Identity Center account are managed in IAM Identity Center and synced to
+//   QuickSight (QuickSight user guide, "Creating and managing groups": "groups are not managed in
+//   the QuickSight application"). The record shows the refusal for CreateGroup; the emulator refuses
+//   every writing group call the same way (CreateGroup, UpdateGroup, DeleteGroup,
+//   CreateGroupMembership, DeleteGroupMembership) and answers the reads. `identityCenter.groupWrites`
+//   accepts them instead.
 import { ApiError, apiError, type ErrorAnswer } from './errors';
 
 export const AUTHENTICATION_METHODS = ['IAM_AND_QUICKSIGHT', 'IAM_ONLY', 'IAM_IDENTITY_CENTER'] as const;
@@ -51,6 +57,8 @@ export interface IdentityCenterRules {
   readonly updateUser?: 'accept' | 'refuse';
   /** DeleteUser and DeleteUserByPrincipalId. Default 'refuse'. */
   readonly deleteUser?: 'accept' | 'refuse';
+  /** CreateGroup, UpdateGroup, DeleteGroup, CreateGroupMembership and DeleteGroupMembership. Default 'refuse'. */
+  readonly groupWrites?: 'accept' | 'refuse';
   /** The answer to a refused operation. Default IDENTITY_CENTER_REFUSAL (AccessDeniedException, 401). */
   readonly refusal?: ErrorAnswer;
 }
@@ -89,7 +97,7 @@ export class AccountRules {
       throw new Error(`authenticationMethod must be one of ${AUTHENTICATION_METHODS.join(', ')}, got '${this.authenticationMethod}'`);
     }
     this.authenticationType = options.authenticationType ?? this.authenticationMethod;
-    this.identityCenter = { registerUser: 'accept', updateUser: 'accept', deleteUser: 'refuse', refusal: IDENTITY_CENTER_REFUSAL, ...options.identityCenter };
+    this.identityCenter = { registerUser: 'accept', updateUser: 'accept', deleteUser: 'refuse', groupWrites: 'refuse', refusal: IDENTITY_CENTER_REFUSAL, ...options.identityCenter };
     this.identityTypeRefusal = options.identityTypeRefusal;
   }
 
@@ -120,6 +128,11 @@ export class AccountRules {
 
   public checkDelete(): void {
     if (this.usesIdentityCenter && this.identityCenter.deleteUser === 'refuse') throw apiError(this.identityCenter.refusal);
+  }
+
+  /** The writing group calls (groups and memberships): refused in an IAM Identity Center account (by default). */
+  public checkGroupWrite(): void {
+    if (this.usesIdentityCenter && this.identityCenter.groupWrites === 'refuse') throw apiError(this.identityCenter.refusal);
   }
 
   /** DescribeAccountSubscription's AccountInfo (members of the model's AccountInfo shape). */

@@ -29,7 +29,7 @@ export type ErrorType = keyof typeof ERROR_STATUS;
 export const IAM_DENIAL_STATUS = 403;
 
 /** The model's ExceptionResourceType, sent by the errors whose shape has a ResourceType member. */
-export type ResourceType = 'USER' | 'NAMESPACE';
+export type ResourceType = 'USER' | 'GROUP' | 'NAMESPACE';
 
 export class ApiError extends Error {
   public readonly status: number;
@@ -53,6 +53,9 @@ export const invalidParameter = (message: string) => new ApiError('InvalidParame
 
 export const userNotFound = (userName: string) =>
   new ApiError('ResourceNotFoundException', `User not found: ${userName}`, 'USER');
+
+export const groupNotFound = (groupArn: string) =>
+  new ApiError('ResourceNotFoundException', `Group not found: ${groupArn}`, 'GROUP');
 
 export const namespaceNotFound = (namespace: string) =>
   new ApiError('ResourceNotFoundException', `Namespace ${namespace} not found`, 'NAMESPACE');

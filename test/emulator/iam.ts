@@ -13,6 +13,9 @@
 // older RegisterUser reference page: "The permission resource is
 // arn:aws:quicksight:us-east-1:<aws-account-id>:user/default/<user-name>"): the user's ARN for the
 // user operations, the ResourceArn for the tag operations, user/<namespace>/* for ListUsers; the
+// group's ARN (group/<namespace>/<group name>) for the group and membership operations (CreateGroup's
+// page: "The permissions resource is arn:aws:quicksight:<your-region>:<account-id>:group/default/
+// <group-name>"), group/<namespace>/* for ListGroups, the user's ARN for ListUserGroups; the
 // account-level reads have no resource type, so IAM evaluates them against "*".
 import { IAM_DENIAL_STATUS, ApiError } from './errors';
 

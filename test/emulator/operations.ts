@@ -2,16 +2,19 @@
 // path labels, the query string and the JSON body, changes the store, and returns the status and
 // body to send (the server adds RequestId), or throws an ApiError.
 import type { AccountRules } from './account';
-import { ApiError, invalidParameter, userNotFound } from './errors';
-import { type EmulatedUser, NOT_AVAILABLE, UserStore } from './store';
+import { ApiError, groupNotFound, invalidParameter, userNotFound } from './errors';
+import { type EmulatedGroup, type EmulatedUser, NOT_AVAILABLE, UserStore } from './store';
 import {
   MAX_TAGS_PER_RESOURCE,
   SHAPES,
   Violations,
   isQuickSightArn,
   parseUserArn,
+  validateCreateGroup,
+  validateGroupPath,
   validateMaxResults,
   validateRegisterUser,
+  validateUpdateGroup,
   validateUpdateUser,
   validateUserPath,
 } from './validation';
@@ -27,6 +30,8 @@ export interface OperationResult {
   readonly body: Record<string, unknown>;
   /** The user the call was about, when the path does not name it (RegisterUser, by principal id). */
   readonly userName?: string;
+  /** The group the call was about, when the path does not name it (CreateGroup). */
+  readonly groupName?: string;
 }
 
 export interface OperationContext {
@@ -52,6 +57,18 @@ const USER_PRINCIPAL = '/accounts/{AwsAccountId}/namespaces/{Namespace}/user-pri
 const TAGS = '/resources/{ResourceArn}/tags';
 const ACCOUNT = '/account/{AwsAccountId}';
 const NAMESPACES = '/accounts/{AwsAccountId}/namespaces';
+const GROUPS = '/accounts/{AwsAccountId}/namespaces/{Namespace}/groups';
+const GROUP = `${GROUPS}/{GroupName}`;
+const MEMBERS = `${GROUP}/members`;
+const MEMBER = `${MEMBERS}/{MemberName}`;
+const USER_GROUPS = `${USER}/groups`;
+
+/**
+ * CreateGroup's HTTP status. The model gives none (so 200 by default), but the one public record of
+ * a real answer, an `aws quicksight create-group` transcript, shows "Status": 201 (like
+ * RegisterUser's, shown in the same transcript), while create-group-membership shows 200.
+ */
+export const CREATE_GROUP_STATUS = 201;
 
 export const ROUTES: readonly Route[] = [
   route('POST', USERS, 'RegisterUser', registerUser),
@@ -65,6 +82,16 @@ export const ROUTES: readonly Route[] = [
   route('GET', TAGS, 'ListTagsForResource', listTagsForResource),
   route('GET', ACCOUNT, 'DescribeAccountSubscription', describeAccountSubscription),
   route('GET', NAMESPACES, 'ListNamespaces', listNamespaces),
+  route('POST', GROUPS, 'CreateGroup', createGroup),
+  route('GET', GROUPS, 'ListGroups', listGroups),
+  route('GET', GROUP, 'DescribeGroup', describeGroup),
+  route('PUT', GROUP, 'UpdateGroup', updateGroup),
+  route('DELETE', GROUP, 'DeleteGroup', deleteGroup),
+  route('GET', MEMBERS, 'ListGroupMemberships', listGroupMemberships),
+  route('PUT', MEMBER, 'CreateGroupMembership', createGroupMembership),
+  route('GET', MEMBER, 'DescribeGroupMembership', describeGroupMembership),
+  route('DELETE', MEMBER, 'DeleteGroupMembership', deleteGroupMembership),
+  route('GET', USER_GROUPS, 'ListUserGroups', listUserGroups),
 ];
 
 function route(method: string, template: string, operation: string, handler: Operation): Route {
@@ -237,6 +264,136 @@ function listNamespaces({ store, region }: OperationContext, { params, query }: 
       NextToken: page.nextToken,
     },
   };
+}
+
+// ---- groups and memberships ----
+//
+// Each call validates its input against the model first (all violations at once), then looks up the
+// namespace, the group, the user and the membership it names, in that order. The writing calls are
+// refused by an IAM Identity Center account (account.ts) like the user calls are: CreateGroup, like
+// RegisterUser, before it looks anything up; the calls on something that exists, like DeleteUser,
+// once what they name is found (a missing group, user or membership is not found first).
+
+function createGroup({ store, account }: OperationContext, { params, body }: OperationRequest): OperationResult {
+  const input = validateCreateGroup({ AwsAccountId: params.AwsAccountId, Namespace: params.Namespace }, body);
+  account.checkGroupWrite();
+  const { AwsAccountId: accountId, Namespace: namespace } = params;
+  store.requireNamespace(accountId, namespace);
+  if (store.getGroup(accountId, namespace, input.groupName)) {
+    throw new ApiError('ResourceExistsException', `Group ${store.groupArn(accountId, namespace, input.groupName)} already exists`, 'GROUP');
+  }
+  const group = store.putGroup({ accountId, namespace, groupName: input.groupName, description: input.description });
+  return { status: CREATE_GROUP_STATUS, body: { Group: wireGroup(group) }, groupName: group.groupName };
+}
+
+function describeGroup({ store }: OperationContext, { params }: OperationRequest): OperationResult {
+  return { status: 200, body: { Group: wireGroup(existingGroup(store, params)) } };
+}
+
+/** UpdateGroup: sets the description; without one, the group is left as it is (the record does not say whether it clears it). */
+function updateGroup({ store, account }: OperationContext, { params, body }: OperationRequest): OperationResult {
+  const input = validateUpdateGroup({ AwsAccountId: params.AwsAccountId, Namespace: params.Namespace, GroupName: params.GroupName }, body);
+  const group = existingGroup(store, params);
+  account.checkGroupWrite();
+  if (input.description !== undefined) group.description = input.description;
+  return { status: 200, body: { Group: wireGroup(group) } };
+}
+
+function deleteGroup({ store, account }: OperationContext, { params }: OperationRequest): OperationResult {
+  const group = existingGroup(store, params);
+  account.checkGroupWrite();
+  store.deleteGroup(group.accountId, group.namespace, group.groupName);
+  return { status: 200, body: {} };
+}
+
+function listGroups({ store }: OperationContext, { params, query }: OperationRequest): OperationResult {
+  const v = new Violations();
+  validateGroupPath(v, { AwsAccountId: params.AwsAccountId, Namespace: params.Namespace });
+  const maxResults = validateMaxResults(v, query.get('max-results'));
+  v.throwIfAny();
+  store.requireNamespace(params.AwsAccountId, params.Namespace);
+  const page = store.groupPage(params.AwsAccountId, params.Namespace, query.get('next-token') ?? undefined, maxResults ?? 100);
+  return { status: 200, body: { GroupList: page.groups.map(wireGroup), NextToken: page.nextToken } };
+}
+
+/** CreateGroupMembership: adding a member again changes nothing and answers the same. */
+function createGroupMembership({ store, account }: OperationContext, { params }: OperationRequest): OperationResult {
+  const { group, user } = groupAndMember(store, params);
+  account.checkGroupWrite();
+  store.addMember(group, user);
+  return { status: 200, body: { GroupMember: wireMember(user) } };
+}
+
+function describeGroupMembership({ store }: OperationContext, { params }: OperationRequest): OperationResult {
+  const { group, user } = groupAndMember(store, params);
+  if (!store.isMember(group, user)) throw notAMember(user, group);
+  return { status: 200, body: { GroupMember: wireMember(user) } };
+}
+
+function deleteGroupMembership({ store, account }: OperationContext, { params }: OperationRequest): OperationResult {
+  const { group, user } = groupAndMember(store, params);
+  if (!store.isMember(group, user)) throw notAMember(user, group);
+  account.checkGroupWrite();
+  store.removeMember(group, user);
+  return { status: 200, body: {} };
+}
+
+function listGroupMemberships({ store }: OperationContext, { params, query }: OperationRequest): OperationResult {
+  const v = new Violations();
+  validateGroupPath(v, { AwsAccountId: params.AwsAccountId, Namespace: params.Namespace, GroupName: params.GroupName });
+  const maxResults = validateMaxResults(v, query.get('max-results'));
+  v.throwIfAny();
+  const group = existingGroup(store, params);
+  const page = store.memberPage(group, query.get('next-token') ?? undefined, maxResults ?? 100);
+  return { status: 200, body: { GroupMemberList: page.members.map(wireMember), NextToken: page.nextToken } };
+}
+
+function listUserGroups({ store }: OperationContext, { params, query }: OperationRequest): OperationResult {
+  const v = new Violations();
+  validateUserPath(v, { AwsAccountId: params.AwsAccountId, Namespace: params.Namespace, UserName: params.UserName });
+  const maxResults = validateMaxResults(v, query.get('max-results'));
+  v.throwIfAny();
+  const user = existingUser(store, params);
+  const page = store.userGroupPage(user, query.get('next-token') ?? undefined, maxResults ?? 100);
+  return { status: 200, body: { GroupList: page.groups.map(wireGroup), NextToken: page.nextToken } };
+}
+
+/** Validates the path of a group call (GroupName and MemberName when the path has them). */
+function validateGroupParams(params: Record<string, string>): void {
+  const v = new Violations();
+  validateGroupPath(v, { AwsAccountId: params.AwsAccountId, Namespace: params.Namespace, GroupName: params.GroupName, MemberName: params.MemberName });
+  v.throwIfAny();
+}
+
+/** The group a group path names: validates the path, then requires the namespace and the group. */
+function existingGroup(store: UserStore, params: Record<string, string>): EmulatedGroup {
+  validateGroupParams(params);
+  store.requireNamespace(params.AwsAccountId, params.Namespace);
+  const group = store.getGroup(params.AwsAccountId, params.Namespace, params.GroupName);
+  if (!group) throw groupNotFound(store.groupArn(params.AwsAccountId, params.Namespace, params.GroupName));
+  return group;
+}
+
+/** The group and the user a membership path names (the group first: ResourceNotFoundException names the one missing). */
+function groupAndMember(store: UserStore, params: Record<string, string>): { group: EmulatedGroup; user: EmulatedUser } {
+  const group = existingGroup(store, params);
+  const user = store.get(params.AwsAccountId, params.Namespace, params.MemberName);
+  if (!user) throw userNotFound(store.userArn(params.AwsAccountId, params.Namespace, params.MemberName));
+  return { group, user };
+}
+
+function notAMember(user: EmulatedUser, group: EmulatedGroup): ApiError {
+  return new ApiError('ResourceNotFoundException', `User ${user.userName} is not a member of group ${group.arn}`);
+}
+
+/** The Group shape of the API (members without a value are left out). */
+function wireGroup(group: EmulatedGroup): Record<string, unknown> {
+  return { Arn: group.arn, GroupName: group.groupName, Description: group.description, PrincipalId: group.principalId };
+}
+
+/** The GroupMember shape: the user's ARN and name ('N/A' for a user whose identity is gone, as ListUsers shows it). */
+function wireMember(user: EmulatedUser): Record<string, unknown> {
+  return { Arn: user.orphaned ? NOT_AVAILABLE : user.arn, MemberName: user.orphaned ? NOT_AVAILABLE : user.userName };
 }
 
 /** The user a user path names: validates the path, then requires the namespace and the user. */

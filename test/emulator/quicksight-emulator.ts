@@ -1,4 +1,4 @@
-// A local emulator of the Amazon QuickSight user API (REST-JSON, 2018-04-01) over node:http, for
+// A local emulator of the Amazon QuickSight user and group API (REST-JSON, 2018-04-01) over node:http, for
 // driving the real @aws-sdk/client-quicksight: set AWS_ENDPOINT_URL_QUICKSIGHT to `endpoint`.
 //
 // A request goes: route -> fault injection -> SigV4 credential scope (the signature itself is not
@@ -12,10 +12,11 @@ import { ApiError, type ErrorType } from './errors';
 import { FAULT_KINDS, FaultInjector, type Fault, type FaultControls, type FaultKind } from './faults';
 import { type Authorization, IamPolicy, iamDenial, type PolicyInput } from './iam';
 import { matchRoute, type OperationContext } from './operations';
-import { type EmulatedUser, type UserSeed, UserStore } from './store';
+import { type EmulatedGroup, type EmulatedUser, type GroupSeed, NOT_AVAILABLE, type UserSeed, UserStore } from './store';
 import { parseBody, userNameOf } from './validation';
 
-export type { EmulatedUser, UserSeed } from './store';
+export type { EmulatedGroup, EmulatedUser, GroupSeed, UserSeed } from './store';
+export { CREATE_GROUP_STATUS } from './operations';
 export { NOT_AVAILABLE } from './store';
 export type { FaultKind, FaultControls } from './faults';
 export { ERROR_STATUS, IAM_DENIAL_STATUS, type ErrorAnswer, type ErrorType } from './errors';
@@ -39,7 +40,10 @@ export interface CallRecord {
   errorType?: string;
   /** The region the request was signed for. */
   region?: string;
+  /** The user the call is about (for a membership call, the member). */
   userName?: string;
+  /** The group the call is about. */
+  groupName?: string;
   resourceArn?: string;
   fault?: string;
   /** What IAM evaluated (action and resource), for the requests that got that far. */
@@ -193,6 +197,66 @@ export class QuickSightEmulator {
     this.store.addNamespace(accountId, namespace);
   }
 
+  public groups(): EmulatedGroup[] {
+    return this.store.allGroups().map((g) => structuredClone(g));
+  }
+
+  public getGroup(accountId: string, namespace: string, groupName: string): EmulatedGroup | undefined {
+    const group = this.store.getGroup(accountId, namespace, groupName);
+    return group && structuredClone(group);
+  }
+
+  /**
+   * A group made by hand, outside any stack (replaces one with the same name, which loses its
+   * members; adds its namespace). Only groups of this emulator's AWS account. An IAM Identity
+   * Center account holds groups too: they are the ones Identity Center syncs to QuickSight.
+   */
+  public putGroup(group: GroupSeed): EmulatedGroup {
+    if (group.accountId !== this.account.accountId) {
+      throw new Error(`putGroup: this emulator is QuickSight account ${this.account.accountId}; it holds no groups of account ${group.accountId} (QuickSight refuses calls for another account)`);
+    }
+    return structuredClone(this.store.putGroup(group));
+  }
+
+  /** Deletes a group, and its memberships, behind the stack's back (no error if there is none). */
+  public removeGroup(accountId: string, namespace: string, groupName: string): void {
+    this.store.deleteGroup(accountId, namespace, groupName);
+  }
+
+  /** Makes a user a member of a group by hand (no change if it is one); both must exist. */
+  public addMember(accountId: string, namespace: string, groupName: string, memberName: string): void {
+    const { group, user } = this.groupAndUser('addMember', accountId, namespace, groupName, memberName);
+    this.store.addMember(group, user);
+  }
+
+  /** Ends a membership by hand (no error if there is none); the group and the user must exist. */
+  public removeMember(accountId: string, namespace: string, groupName: string, memberName: string): void {
+    const { group, user } = this.groupAndUser('removeMember', accountId, namespace, groupName, memberName);
+    this.store.removeMember(group, user);
+  }
+
+  /** The names of a group's members, sorted ('N/A' for a member whose identity is gone). The group must exist. */
+  public membersOf(accountId: string, namespace: string, groupName: string): string[] {
+    const group = this.store.getGroup(accountId, namespace, groupName);
+    if (!group) throw new Error(`membersOf: no group '${groupName}' in namespace '${namespace}' of account ${accountId}`);
+    return this.store.membersOf(group).map((u) => (u.orphaned ? NOT_AVAILABLE : u.userName));
+  }
+
+  /** The names of the groups a user is a member of, sorted. The user must exist. */
+  public groupsOf(accountId: string, namespace: string, userName: string): string[] {
+    const user = this.store.get(accountId, namespace, userName);
+    if (!user) throw new Error(`groupsOf: no user '${userName}' in namespace '${namespace}' of account ${accountId}`);
+    return this.store.groupsOf(user).map((g) => g.groupName);
+  }
+
+  private groupAndUser(caller: string, accountId: string, namespace: string, groupName: string, userName: string) {
+    const group = this.store.getGroup(accountId, namespace, groupName);
+    if (!group) throw new Error(`${caller}: no group '${groupName}' in namespace '${namespace}' of account ${accountId}`);
+    const user = this.store.get(accountId, namespace, userName);
+    if (!user) throw new Error(`${caller}: no user '${userName}' in namespace '${namespace}' of account ${accountId}`);
+    return { group, user };
+  }
+
   /** Every request received, in arrival order (copies). */
   public get calls(): CallRecord[] {
     return this.callLog.map((c) => ({ ...c }));
@@ -242,6 +306,8 @@ export class QuickSightEmulator {
     const { route, params } = matched;
     record.operation = route.operation;
     if (params.UserName !== undefined) record.userName = params.UserName;
+    if (params.MemberName !== undefined) record.userName = params.MemberName;
+    if (params.GroupName !== undefined) record.groupName = params.GroupName;
     if (params.ResourceArn !== undefined) record.resourceArn = params.ResourceArn;
 
     const fault = this.injector.decide(route.operation);
@@ -266,6 +332,7 @@ export class QuickSightEmulator {
       const context: OperationContext = { store: this.store, account: this.account, region };
       const result = route.handler(context, { params, query: new URLSearchParams(rawQuery), body: parseBody(rawBody) });
       if (result.userName !== undefined) record.userName = result.userName;
+      if (result.groupName !== undefined) record.groupName = result.groupName;
       this.answer(res, record, requestId, result.status, { ...result.body, RequestId: requestId });
     } catch (error) {
       if (error instanceof ApiError) return this.answerError(res, record, requestId, error);
@@ -327,6 +394,7 @@ export class QuickSightEmulator {
     const action = `quicksight:${operation}`;
     const { AwsAccountId: accountId, Namespace: namespace } = params;
     const user = (name: string) => ({ action, resource: `arn:aws:quicksight:${region}:${accountId}:user/${namespace}/${name}`, resourceAccount: accountId });
+    const group = (name: string) => ({ action, resource: `arn:aws:quicksight:${region}:${accountId}:group/${namespace}/${name}`, resourceAccount: accountId });
     switch (operation) {
       case 'DescribeUser':
       case 'UpdateUser':
@@ -340,6 +408,20 @@ export class QuickSightEmulator {
       }
       case 'ListUsers':
         return user('*');
+      case 'ListUserGroups':
+        return user(params.UserName);
+      case 'CreateGroup':
+        return group(createdGroupName(rawBody));
+      case 'DescribeGroup':
+      case 'UpdateGroup':
+      case 'DeleteGroup':
+      case 'CreateGroupMembership':
+      case 'DeleteGroupMembership':
+      case 'DescribeGroupMembership':
+      case 'ListGroupMemberships':
+        return group(params.GroupName);
+      case 'ListGroups':
+        return group('*');
       case 'TagResource':
       case 'UntagResource':
       case 'ListTagsForResource':
@@ -395,6 +477,16 @@ function registeredName(rawBody: string): string {
     const body = parseBody(rawBody);
     const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
     return userNameOf(String(body.IdentityType), { userName: text(body.UserName), iamArn: text(body.IamArn), sessionName: text(body.SessionName) });
+  } catch {
+    return '*';
+  }
+}
+
+/** The group name a CreateGroup request's body gives ('*' when it gives none). */
+function createdGroupName(rawBody: string): string {
+  try {
+    const name = parseBody(rawBody).GroupName;
+    return typeof name === 'string' ? name : '*';
   } catch {
     return '*';
   }

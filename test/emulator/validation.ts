@@ -50,6 +50,9 @@ export const SHAPES = {
   AwsAccountId: { min: 12, max: 12, pattern: '^[0-9]{12}$' },
   Namespace: { max: 64, pattern: '^[a-zA-Z0-9._-]*$' },
   UserName: { min: 1, pattern: '[\\u0020-\\u00FF]+' },
+  GroupName: { min: 1, pattern: '[\\u0020-\\u00FF]+' },
+  GroupDescription: { min: 1, max: 512 },
+  GroupMemberName: { min: 1, max: 256, pattern: '[\\u0020-\\u00FF]+' },
   RoleSessionName: { min: 2, max: 64, pattern: '[\\w+=.@-]*' },
   RoleName: { min: 1, max: 64, pattern: '^[a-zA-Z0-9+=,.@_-]+$' },
   IdentityType: { enum: IDENTITY_TYPES },
@@ -175,6 +178,33 @@ export function validateUserPath(v: Violations, params: { AwsAccountId: string; 
   v.string('awsAccountId', params.AwsAccountId, SHAPES.AwsAccountId, true);
   v.string('namespace', params.Namespace, SHAPES.Namespace, true);
   if (params.UserName !== undefined) v.string('userName', params.UserName, SHAPES.UserName, true);
+}
+
+/** The path members of the group calls (GroupName and MemberName where the path has them). */
+export function validateGroupPath(v: Violations, params: { AwsAccountId: string; Namespace: string; GroupName?: string; MemberName?: string }) {
+  v.string('awsAccountId', params.AwsAccountId, SHAPES.AwsAccountId, true);
+  v.string('namespace', params.Namespace, SHAPES.Namespace, true);
+  if (params.GroupName !== undefined) v.string('groupName', params.GroupName, SHAPES.GroupName, true);
+  if (params.MemberName !== undefined) v.string('memberName', params.MemberName, SHAPES.GroupMemberName, true);
+}
+
+/** CreateGroup's input: GroupName (required) and Description from the body. */
+export function validateCreateGroup(path: { AwsAccountId: string; Namespace: string }, body: Record<string, unknown>): { groupName: string; description?: string } {
+  const v = new Violations();
+  validateGroupPath(v, path);
+  const groupName = v.string('groupName', body.GroupName, SHAPES.GroupName, true);
+  const description = v.string('description', body.Description, SHAPES.GroupDescription);
+  v.throwIfAny();
+  return { groupName: groupName!, description };
+}
+
+/** UpdateGroup's input: the path and an optional Description. */
+export function validateUpdateGroup(path: { AwsAccountId: string; Namespace: string; GroupName: string }, body: Record<string, unknown>): { description?: string } {
+  const v = new Violations();
+  validateGroupPath(v, path);
+  const description = v.string('description', body.Description, SHAPES.GroupDescription);
+  v.throwIfAny();
+  return { description };
 }
 
 export function validateMaxResults(v: Violations, raw: string | null): number | undefined {

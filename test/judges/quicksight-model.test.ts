@@ -7,6 +7,7 @@ import { javaToJavaScript, judgeInput, modelFile, quickSightModel, readRequest, 
 const ACCOUNT = '123456789012';
 const USERS = `/accounts/${ACCOUNT}/namespaces/default/users`;
 const ARN = `arn:aws:quicksight:us-east-1:${ACCOUNT}:user/default/alice`;
+const GROUPS = `/accounts/${ACCOUNT}/namespaces/default/groups`;
 const register = (body: Record<string, unknown>): WireRequest => ({
   method: 'POST', path: USERS, query: '', body: JSON.stringify({ IdentityType: 'QUICKSIGHT', UserName: 'alice', Email: 'a@example.com', UserRole: 'READER', ...body }),
 });
@@ -79,6 +80,13 @@ describe('requests that break the model', () => {
     ['a path no operation has (an unencoded slash)', { method: 'GET', path: `${USERS}/Analyst/bob`, query: '', body: '' }, `GET ${USERS}/Analyst/bob`, /matches no operation/],
     ['an unknown query parameter', { method: 'GET', path: USERS, query: 'page=2', body: '' }, '?page', /not a query parameter of ListUsers/],
     ['a body that is no JSON object', { method: 'POST', path: USERS, query: '', body: '[1]' }, '(body)', /must be a JSON object/],
+    ['CreateGroup without GroupName', { method: 'POST', path: GROUPS, query: '', body: JSON.stringify({ Description: 'd' }) }, 'GroupName', /is required/],
+    ['CreateGroup, GroupName outside U+0020-U+00FF', { method: 'POST', path: GROUPS, query: '', body: JSON.stringify({ GroupName: 'Łukasz' }) }, 'GroupName', /does not match/],
+    ['CreateGroup, Description of 513', { method: 'POST', path: GROUPS, query: '', body: JSON.stringify({ GroupName: 'g', Description: 'd'.repeat(513) }) }, 'Description', /513 characters, more than 512/],
+    ['UpdateGroup, Description empty', { method: 'PUT', path: `${GROUPS}/g`, query: '', body: JSON.stringify({ Description: '' }) }, 'Description', /0 characters, fewer than 1/],
+    ['CreateGroupMembership, MemberName of 257', { method: 'PUT', path: `${GROUPS}/g/members/${'m'.repeat(257)}`, query: '', body: '' }, 'MemberName', /257 characters, more than 256/],
+    ['ListGroups, MaxResults 0', { method: 'GET', path: GROUPS, query: 'max-results=0', body: '' }, 'MaxResults', /0 is less than 1/],
+    ['ListUserGroups, an unknown query parameter', { method: 'GET', path: `${USERS}/alice/groups`, query: 'page=2', body: '' }, '?page', /not a query parameter of ListUserGroups/],
   ];
 
   test.each(cases)('%s', (_name, request, at, rule) => {
@@ -101,6 +109,16 @@ describe('requests the model accepts', () => {
     ['UntagResource', { method: 'DELETE', path: `/resources/${encodeURIComponent(ARN)}/tags`, query: 'keys=a&keys=b', body: '' }, 'UntagResource'],
     ['ListTagsForResource', { method: 'GET', path: `/resources/${encodeURIComponent(ARN)}/tags`, query: '', body: '' }, 'ListTagsForResource'],
     ['DescribeAccountSubscription', { method: 'GET', path: `/account/${ACCOUNT}`, query: '', body: '' }, 'DescribeAccountSubscription'],
+    ['CreateGroup', { method: 'POST', path: GROUPS, query: '', body: JSON.stringify({ GroupName: 'a b/c%d', Description: 'd' }) }, 'CreateGroup'],
+    ['DescribeGroup of \'a b/c%d\' (one encoded segment)', { method: 'GET', path: `${GROUPS}/a%20b%2Fc%25d`, query: '', body: '' }, 'DescribeGroup'],
+    ['UpdateGroup', { method: 'PUT', path: `${GROUPS}/g`, query: '', body: JSON.stringify({ Description: 'd' }) }, 'UpdateGroup'],
+    ['DeleteGroup', { method: 'DELETE', path: `${GROUPS}/g`, query: '', body: '' }, 'DeleteGroup'],
+    ['ListGroups, a page', { method: 'GET', path: GROUPS, query: 'max-results=100&next-token=abc', body: '' }, 'ListGroups'],
+    ['CreateGroupMembership of Role/Session', { method: 'PUT', path: `${GROUPS}/g/members/Role%2FSession`, query: '', body: '' }, 'CreateGroupMembership'],
+    ['DescribeGroupMembership', { method: 'GET', path: `${GROUPS}/g/members/alice`, query: '', body: '' }, 'DescribeGroupMembership'],
+    ['DeleteGroupMembership', { method: 'DELETE', path: `${GROUPS}/g/members/alice`, query: '', body: '' }, 'DeleteGroupMembership'],
+    ['ListGroupMemberships (a group named members)', { method: 'GET', path: `${GROUPS}/members/members`, query: 'max-results=5', body: '' }, 'ListGroupMemberships'],
+    ['ListUserGroups of Role/Session', { method: 'GET', path: `${USERS}/Role%2FSession/groups`, query: 'next-token=x', body: '' }, 'ListUserGroups'],
     // The model constrains no more than this: the library's rules (no '/' in a QUICKSIGHT name, an email shape) are its own.
     ['a QUICKSIGHT user name with a slash and an odd email', register({ UserName: 'a/b', Email: 'not an email' }), 'RegisterUser'],
   ];

@@ -347,7 +347,14 @@ export function dependOnGroup(resource: IConstruct, group: IQuickSightGroup): vo
   const to = Stack.of(group);
   // On the group's own resource, not the construct: its memberships are its children.
   if (from === to) resource.node.addDependency(group.node.findChild('Resource'));
-  else from.addStackDependency(to, `QuickSight group '${group.groupName}' must exist before its members`);
+  else addStackDependency(from, to, `QuickSight group '${group.groupName}' must exist before its members`);
+}
+
+/** Stack.addStackDependency where aws-cdk-lib has it (addDependency, its deprecated name, in the oldest releases the peer range accepts). */
+function addStackDependency(from: Stack, to: Stack, reason: string): void {
+  const stack = from as Stack & { addStackDependency?: (target: Stack, reason?: string) => void };
+  if (typeof stack.addStackDependency === 'function') stack.addStackDependency(to, reason);
+  else stack.addDependency(to, reason);
 }
 
 function throwIfInvalid(subject: string, issues: GroupValidationIssue[]): void {

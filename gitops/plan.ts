@@ -1,12 +1,16 @@
 // The plan of a change to a users file: which QuickSight users a deployment would add, remove,
-// update in place, replace (delete and register again: destructive) or move to another stack,
-// computed from the two files alone (no AWS access) with the app's own model and sharding.
+// update in place, replace (delete and register again: destructive) or move to another stack, and
+// which groups it would create, delete (destructive: every share with the group is lost), update,
+// stop or start managing, computed from the two files alone (no AWS access) with the app's own
+// model and sharding. A user's membership changes (`groups: +analysts −finance`) are updates of
+// the user: the user resource carries its memberships.
 //
 // Emails are never printed (CI logs are widely readable; the pull request's diff shows them to
 // the reviewer): an email change reads "email: changed".
+import { membershipChange } from '../lib/group-model';
 import { IDENTITY_FIELDS, IdentityType, PROP_NAMES, type UserSpec, type UserSpecField } from '../lib/model';
 import { assignStacks, type Sharding } from './sharding';
-import { UserRemovalPolicy, type DeclaredUser, type UsersFile } from './users-file';
+import { UserRemovalPolicy, type DeclaredGroup, type DeclaredUser, type UsersFile } from './users-file';
 
 export enum ChangeKind {
   /** Registered by the deployment. */
@@ -25,11 +29,16 @@ export enum ChangeKind {
 
 /** One field that changes; `before`/`after` are left out when redacted (emails). */
 export interface FieldChange {
-  /** The file's field name (`role`, `tags.team`, `removalPolicy`). */
+  /** The file's field name (`role`, `tags.team`, `removalPolicy`, `groups`, `description`). */
   readonly field: string;
+  /** The value before (for `groups`: the sorted names, comma-separated; left out when none). */
   readonly before?: string;
   readonly after?: string;
   readonly redacted?: boolean;
+  /** For `groups`: the groups the user joins. */
+  readonly added?: string[];
+  /** For `groups`: the groups the user leaves. */
+  readonly removed?: string[];
 }
 
 export interface UserChange {
@@ -55,17 +64,67 @@ export interface UserChange {
   readonly line: number;
 }
 
+export enum GroupChangeKind {
+  /** Created by the deployment (adopted when it exists, unless adoptExistingGroup is false); for `managed: false`, only referred to. */
+  ADD = 'add',
+  /** Gone from the file: deleted with removalPolicy destroy (every share with the group is lost). */
+  REMOVE = 'remove',
+  /** Changed in place: the description (UpdateGroup), or only the stack's template. */
+  UPDATE = 'update',
+  /** Managed, then `managed: false`: the group leaves the groups stack with its removal policy. */
+  UNMANAGE = 'unmanage',
+  /** `managed: false`, then managed: the groups stack adopts the existing group. */
+  MANAGE = 'manage',
+  /** A change the deployment would fail on: it rolls back, the group untouched. */
+  REFUSED = 'refused',
+}
+
+export interface GroupChange {
+  readonly kind: GroupChangeKind;
+  readonly groupName: string;
+  readonly namespace: string;
+  readonly awsAccountId: string;
+  readonly identityRegion: string;
+  /** Whether the file manages the group after the change (before it, for a removal). */
+  readonly managed: boolean;
+  /** Whether QuickSight would delete the group (every share with it is lost). */
+  readonly destructive: boolean;
+  /** Why it is destructive, or why it is not, or what to watch for. */
+  readonly reason?: string;
+  readonly fields: FieldChange[];
+  /** The groups stack before and after (undefined where the group is `managed: false`). */
+  readonly stackBefore?: string;
+  readonly stackAfter?: string;
+  /** The line of the group in the file after the change (before it for a removal). */
+  readonly line: number;
+}
+
 export interface Plan {
+  /** The users' changes. */
   readonly changes: UserChange[];
+  /** The groups' changes (the users' memberships are in `changes`, as updates of the users). */
+  readonly groupChanges: GroupChange[];
+  /** The user stacks. */
   readonly stacksBefore: string[];
   readonly stacksAfter: string[];
+  /** The groups stack, when the file declares managed groups. */
+  readonly groupsStackBefore?: string;
+  readonly groupsStackAfter?: string;
+  /**
+   * The users' changes by kind, and `unchanged` users. `destructive` counts every destructive
+   * change, the groups' included: what `--fail-on-destructive` counts.
+   */
   readonly summary: Record<ChangeKind, number> & { readonly destructive: number; readonly unchanged: number };
+  /** The groups' changes by kind, their destructive ones, and the unchanged groups. */
+  readonly groupSummary: Record<GroupChangeKind, number> & { readonly destructive: number; readonly unchanged: number };
 }
 
 /** The fields UpdateUser changes in place: all but the identity and the tags. */
 const UPDATABLE_FIELDS = (Object.keys(PROP_NAMES) as UserSpecField[]).filter((f) => !(IDENTITY_FIELDS as readonly string[]).includes(f) && f !== 'Tags');
 const KIND_ORDER = [ChangeKind.REFUSED, ChangeKind.REPLACE, ChangeKind.REMOVE, ChangeKind.UPDATE, ChangeKind.MOVE, ChangeKind.ADD];
 const ORPHANED = 'its dashboards, analyses and datasets lose their owner';
+const GROUP_KIND_ORDER = [GroupChangeKind.REFUSED, GroupChangeKind.REMOVE, GroupChangeKind.UNMANAGE, GroupChangeKind.UPDATE, GroupChangeKind.MANAGE, GroupChangeKind.ADD];
+const SHARES_LOST = 'every share with the group is lost';
 
 /**
  * The plan from `before` (undefined: a new file) to `after`. Users are matched by identity
@@ -97,22 +156,150 @@ export function planChange(before: UsersFile | undefined, after: UsersFile): Pla
   for (const old of removed.filter((u) => !renamed.has(u))) changes.push(removal(old, stackBefore(old)));
   const replacing = new Set(renamed.values());
   for (const user of added.filter((u) => !replacing.has(u))) {
-    changes.push({ ...describeUser(user), kind: ChangeKind.ADD, destructive: false, fields: [], stackAfter: stackAfter(user), line: user.line });
+    changes.push({ ...describeUser(user), kind: ChangeKind.ADD, destructive: false, fields: membershipChanges([], user.groups), stackAfter: stackAfter(user), line: user.line });
   }
 
   changes.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || compareText(a.userName, b.userName) || compareText(a.namespace, b.namespace));
   const summary = Object.fromEntries(KIND_ORDER.map((kind) => [kind, changes.filter((c) => c.kind === kind).length])) as Record<ChangeKind, number>;
+  const groups = planGroups(before, after, shardsBefore?.groupsStack?.name, shardsAfter.groupsStack?.name);
   return {
     changes,
+    groupChanges: groups.changes,
     stacksBefore: shardsBefore?.stacks.map((s) => s.name) ?? [],
     stacksAfter: shardsAfter.stacks.map((s) => s.name),
-    summary: { ...summary, destructive: changes.filter((c) => c.destructive).length, unchanged },
+    groupsStackBefore: shardsBefore?.groupsStack?.name,
+    groupsStackAfter: shardsAfter.groupsStack?.name,
+    summary: { ...summary, destructive: changes.filter((c) => c.destructive).length + groups.summary.destructive, unchanged },
+    groupSummary: groups.summary,
   };
+}
+
+// ---- groups ----
+
+/** The groups' changes, matched by identity (account, identity region, namespace, name): a rename is a removal and an addition. */
+function planGroups(before: UsersFile | undefined, after: UsersFile, stackBefore: string | undefined, stackAfter: string | undefined) {
+  const oldGroups = new Map((before?.groups ?? []).map((g) => [g.key, g]));
+  const newGroups = new Map(after.groups.map((g) => [g.key, g]));
+  const stackOf = (group: DeclaredGroup, stack: string | undefined) => (group.managed ? stack : undefined);
+  const changes: GroupChange[] = [];
+  let unchanged = 0;
+  for (const group of after.groups) {
+    const old = oldGroups.get(group.key);
+    const change = old ? compareGroups(old, group, stackBefore, stackAfter) : addedGroup(group, stackAfter);
+    if (change) changes.push({ ...change, stackBefore: old && stackOf(old, stackBefore), stackAfter: stackOf(group, stackAfter) });
+    else unchanged += 1;
+  }
+  for (const old of (before?.groups ?? []).filter((g) => !newGroups.has(g.key))) {
+    changes.push({ ...removedGroup(old, stackBefore!, stackAfter), stackBefore: stackOf(old, stackBefore) });
+  }
+  changes.sort((a, b) => GROUP_KIND_ORDER.indexOf(a.kind) - GROUP_KIND_ORDER.indexOf(b.kind) || compareText(a.groupName, b.groupName) || compareText(a.namespace, b.namespace));
+  const counts = Object.fromEntries(GROUP_KIND_ORDER.map((kind) => [kind, changes.filter((c) => c.kind === kind).length])) as Record<GroupChangeKind, number>;
+  return { changes, summary: { ...counts, destructive: changes.filter((c) => c.destructive).length, unchanged } };
+}
+
+type GroupChangeBody = Omit<GroupChange, 'stackBefore' | 'stackAfter'>;
+
+function describeGroup(group: DeclaredGroup) {
+  return {
+    groupName: group.spec.GroupName,
+    namespace: group.spec.Namespace,
+    awsAccountId: group.spec.AwsAccountId,
+    identityRegion: group.spec.IdentityRegion,
+    managed: group.managed,
+    line: group.line,
+  };
+}
+
+function addedGroup(group: DeclaredGroup, stack: string | undefined): GroupChangeBody {
+  if (!group.managed) {
+    return { ...describeGroup(group), kind: GroupChangeKind.ADD, destructive: false, fields: [], reason: 'managed: false: referred to, never created: it must exist in QuickSight before the deployment' };
+  }
+  return {
+    ...describeGroup(group),
+    kind: GroupChangeKind.ADD,
+    destructive: false,
+    fields: groupFieldChanges(undefined, group),
+    reason: group.adoptExistingGroup ? `created in ${stack} (adopted if it exists already)` : `created in ${stack}; adoptExistingGroup is false: the deployment fails if the group exists already`,
+  };
+}
+
+function removedGroup(old: DeclaredGroup, stackBefore: string, stackAfter: string | undefined): GroupChangeBody {
+  const base = { ...describeGroup(old), kind: GroupChangeKind.REMOVE, fields: [] };
+  if (!old.managed) return { ...base, destructive: false, reason: 'managed: false: no longer referred to; the group stays in QuickSight, untouched' };
+  // The groups stack leaves the app with its last managed group: `cdk deploy --all` no longer
+  // touches it, and its groups go (or stay, by their policy) when it is destroyed.
+  const when = stackAfter === undefined ? ` when \`cdk destroy ${stackBefore}\` runs (the groups stack leaves the app with the file's last managed group)` : '';
+  if (old.removalPolicy === UserRemovalPolicy.RETAIN) return { ...base, destructive: false, reason: `the group is kept in QuickSight (removalPolicy: retain)${when}` };
+  return { ...base, destructive: true, reason: `the group is deleted from QuickSight${when}: ${SHARES_LOST} (the users in it stay)` };
+}
+
+function compareGroups(old: DeclaredGroup, group: DeclaredGroup, stackBefore: string | undefined, stackAfter: string | undefined): GroupChangeBody | undefined {
+  const base = describeGroup(group);
+  if (old.managed && !group.managed) {
+    // The resource leaves the groups stack's template: CloudFormation deletes it with the
+    // DeletionPolicy it had there (the old removal policy), and the handler's Delete deletes the
+    // group unless that policy is retain. QuickSight groups carry no owner marker to tell otherwise.
+    const gone = stackAfter === undefined ? ` when \`cdk destroy ${stackBefore}\` runs (the groups stack leaves the app with the file's last managed group)` : '';
+    if (old.removalPolicy === UserRemovalPolicy.RETAIN) {
+      return { ...base, kind: GroupChangeKind.UNMANAGE, destructive: false, fields: [{ field: 'managed', before: 'true', after: 'false' }], reason: `the group leaves ${stackBefore}${gone} and is kept in QuickSight (removalPolicy: retain); from then on no deployment of this file changes it` };
+    }
+    return {
+      ...base,
+      kind: GroupChangeKind.UNMANAGE,
+      destructive: true,
+      fields: [{ field: 'managed', before: 'true', after: 'false' }],
+      reason: `not a hand-over: the group leaves ${stackBefore}${gone} with its removalPolicy, destroy, so CloudFormation deletes it (${SHARES_LOST}) though the file now says it exists. To hand it over and keep it: set removalPolicy: retain and deploy, then managed: false`,
+    };
+  }
+  if (!old.managed && group.managed) {
+    const fields = [{ field: 'managed', before: 'false', after: 'true' }, ...groupFieldChanges(undefined, group)];
+    if (!group.adoptExistingGroup) {
+      return { ...base, kind: GroupChangeKind.REFUSED, destructive: false, fields, reason: 'the group exists (the file declared it managed: false) and adoptExistingGroup is false: its create fails and the deployment rolls back, the group untouched. Leave adoptExistingGroup out (true) to adopt it' };
+    }
+    const from = group.removalPolicy === UserRemovalPolicy.DESTROY ? '; from then on, removing it from the file deletes it (removalPolicy: destroy)' : '';
+    return { ...base, kind: GroupChangeKind.MANAGE, destructive: false, fields, reason: `${stackAfter} adopts the existing group (its description set as declared)${from}` };
+  }
+  if (!group.managed) return undefined;
+  const fields = groupFieldChanges(old, group);
+  if (fields.length === 0) return undefined;
+  const keeps = old.spec.Description !== undefined && group.spec.Description === undefined;
+  return {
+    ...base,
+    kind: GroupChangeKind.UPDATE,
+    destructive: false,
+    fields,
+    // QuickSight's UpdateGroup cannot remove a description: the construct leaves it as it is.
+    reason: keeps ? 'QuickSight cannot remove a description: the group keeps its current one' : undefined,
+  };
+}
+
+/** The description and the template-only options that differ (all set ones for a new group). */
+function groupFieldChanges(old: DeclaredGroup | undefined, group: DeclaredGroup): FieldChange[] {
+  const fields: FieldChange[] = [];
+  if (old?.spec.Description !== group.spec.Description) fields.push({ field: 'description', before: old?.spec.Description, after: group.spec.Description });
+  const defaults = { removalPolicy: UserRemovalPolicy.DESTROY as string, adoptExistingGroup: 'true' };
+  for (const option of ['removalPolicy', 'adoptExistingGroup'] as const) {
+    const before = old && String(old[option]);
+    const after = String(group[option]);
+    if (old ? before !== after : after !== defaults[option]) fields.push({ field: option, before, after });
+  }
+  return fields;
+}
+
+/** A user's membership change, as one `groups` field; none when the lists are the same. */
+function membershipChanges(before: readonly string[], after: readonly string[]): FieldChange[] {
+  const { add, remove } = membershipChange(before, after);
+  if (add.length === 0 && remove.length === 0) return [];
+  const list = (names: readonly string[]) => (names.length > 0 ? names.join(', ') : undefined);
+  return [{ field: 'groups', before: list(before), after: list(after), added: add, removed: remove }];
 }
 
 function compare(old: DeclaredUser, user: DeclaredUser, stackBefore: string, stackAfter: string): UserChange | undefined {
   const identity = IDENTITY_FIELDS.filter((field) => old.spec[field] !== user.spec[field]);
-  const updates = [...UPDATABLE_FIELDS.filter((f) => old.spec[f] !== user.spec[f]).map((f) => specChange(f, old.spec, user.spec)), ...tagChanges(old.spec, user.spec), ...stackOptionChanges(old, user)];
+  const updates = [
+    ...UPDATABLE_FIELDS.filter((f) => old.spec[f] !== user.spec[f]).map((f) => specChange(f, old.spec, user.spec)), ...tagChanges(old.spec, user.spec),
+    ...membershipChanges(old.groups, user.groups), ...stackOptionChanges(old, user),
+  ];
   const base = { ...describeUser(user), stackBefore, stackAfter, line: user.line };
   if (old.spec.IdentityType !== user.spec.IdentityType) {
     // The same QuickSight user name and ARN under another identity type: QuickSight cannot change
@@ -138,7 +325,10 @@ function compare(old: DeclaredUser, user: DeclaredUser, stackBefore: string, sta
 /** A user removed and one added with the same email: one person, registered under a new identity. */
 function replacedUnderNewIdentity(old: DeclaredUser, user: DeclaredUser, stackBefore: string, stackAfter: string): UserChange {
   const identity = IDENTITY_FIELDS.filter((field) => old.spec[field] !== user.spec[field]);
-  const updates = [...UPDATABLE_FIELDS.filter((f) => f !== 'Email' && old.spec[f] !== user.spec[f]).map((f) => specChange(f, old.spec, user.spec)), ...tagChanges(old.spec, user.spec)];
+  const updates = [
+    ...UPDATABLE_FIELDS.filter((f) => f !== 'Email' && old.spec[f] !== user.spec[f]).map((f) => specChange(f, old.spec, user.spec)), ...tagChanges(old.spec, user.spec),
+    ...membershipChanges(old.groups, user.groups),
+  ];
   const kept = keptReason(old);
   return {
     ...describeUser(user),
@@ -269,6 +459,15 @@ const SYMBOLS: Record<ChangeKind, string> = {
   [ChangeKind.REFUSED]: 'x',
 };
 
+const GROUP_SYMBOLS: Record<GroupChangeKind, string> = {
+  [GroupChangeKind.ADD]: '+',
+  [GroupChangeKind.REMOVE]: '-',
+  [GroupChangeKind.UPDATE]: '~',
+  [GroupChangeKind.UNMANAGE]: '<',
+  [GroupChangeKind.MANAGE]: '>',
+  [GroupChangeKind.REFUSED]: 'x',
+};
+
 export function formatPlan(plan: Plan, format: PlanFormat, subject: PlanSubject): string {
   switch (format) {
     case PlanFormat.JSON: return `${JSON.stringify({ before: subject.before, after: subject.after, ...plan }, undefined, 2)}\n`;
@@ -277,21 +476,65 @@ export function formatPlan(plan: Plan, format: PlanFormat, subject: PlanSubject)
   }
 }
 
+const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+/** The summary: one line for the users, and one for the groups when either file has groups. */
 export function summarize(plan: Plan): string {
-  const { summary } = plan;
-  if (plan.changes.length === 0) return `No changes: ${summary.unchanged} user${summary.unchanged === 1 ? '' : 's'} as declared.`;
-  const parts = [
+  const { summary, groupSummary } = plan;
+  const groupCount = groupSummary.unchanged + plan.groupChanges.length;
+  if (plan.changes.length === 0 && plan.groupChanges.length === 0) {
+    return `No changes: ${plural(summary.unchanged, 'user')}${groupCount > 0 ? ` and ${plural(groupSummary.unchanged, 'group')}` : ''} as declared.`;
+  }
+  const userDestructive = plan.changes.filter((c) => c.destructive).length;
+  const userParts = [
     [ChangeKind.ADD, 'to add'], [ChangeKind.UPDATE, 'to update in place'], [ChangeKind.REPLACE, 'to replace'], [ChangeKind.REMOVE, 'to remove'], [ChangeKind.MOVE, 'to move'],
     [ChangeKind.REFUSED, 'refused (the deployment would fail)'],
   ].filter(([kind]) => summary[kind as ChangeKind] > 0).map(([kind, words]) => `${summary[kind as ChangeKind]} ${words}`);
-  return `${plan.changes.length} change${plan.changes.length === 1 ? '' : 's'}: ${parts.join(', ')}; ${summary.destructive} destructive; ${summary.unchanged} unchanged.`;
+  const lines = [plan.changes.length > 0
+    ? `${plural(plan.changes.length, 'change')}: ${userParts.join(', ')}; ${userDestructive} destructive; ${summary.unchanged} unchanged.`
+    : `No user changes: ${plural(summary.unchanged, 'user')} as declared.`];
+  if (groupCount > 0) {
+    const groupParts = [
+      [GroupChangeKind.ADD, 'to add'], [GroupChangeKind.UPDATE, 'to update in place'], [GroupChangeKind.REMOVE, 'to remove'],
+      [GroupChangeKind.UNMANAGE, 'to stop managing'], [GroupChangeKind.MANAGE, 'to start managing'], [GroupChangeKind.REFUSED, 'refused (the deployment would fail)'],
+    ].filter(([kind]) => groupSummary[kind as GroupChangeKind] > 0).map(([kind, words]) => `${groupSummary[kind as GroupChangeKind]} ${words}`);
+    lines.push(plan.groupChanges.length > 0
+      ? `Groups: ${plural(plan.groupChanges.length, 'change')}: ${groupParts.join(', ')}; ${groupSummary.destructive} destructive; ${groupSummary.unchanged} unchanged.`
+      : `Groups: no changes, ${plural(groupSummary.unchanged, 'group')} as declared.`);
+  }
+  return lines.join('\n');
+}
+
+/** One field as the details column shows it: `role: A → B`, `email: changed`, `groups: +analysts −finance`. */
+function fieldText(f: FieldChange, code: (text: string) => string): string {
+  if (f.redacted) return `${f.field}: changed`;
+  if (f.added !== undefined || f.removed !== undefined) {
+    return `${f.field}: ${[...(f.added ?? []).map((g) => `+${code(g)}`), ...(f.removed ?? []).map((g) => `−${code(g)}`)].join(' ')}`;
+  }
+  return `${f.field}: ${code(show(f.before))} → ${code(show(f.after))}`;
 }
 
 function details(change: UserChange, code: (text: string) => string): string {
-  const fields = change.fields.map((f) => (f.redacted ? `${f.field}: changed` : `${f.field}: ${code(show(f.before))} → ${code(show(f.after))}`));
-  const what = change.kind === ChangeKind.ADD ? [`${change.identityType}, ${change.role}`] : fields;
+  const fields = change.fields.map((f) => fieldText(f, code));
+  const what = change.kind === ChangeKind.ADD ? [`${change.identityType}, ${change.role}`, ...fields] : fields;
   const renamed = change.previousUserName !== undefined ? [`was ${code(change.previousUserName)}`] : [];
   return [...renamed, ...what, ...(change.reason ? [change.reason] : [])].join('; ');
+}
+
+function groupDetails(change: GroupChange, code: (text: string) => string): string {
+  const fields = change.kind === GroupChangeKind.ADD
+    ? change.fields.map((f) => `${f.field}: ${code(show(f.after))}`)
+    : change.fields.map((f) => fieldText(f, code));
+  return [...fields, ...(change.reason ? [change.reason] : [])].join('; ');
+}
+
+function groupStackColumn(change: GroupChange): string {
+  const before = change.stackBefore;
+  const after = change.stackAfter;
+  if (before !== after && (before || after) && change.kind !== GroupChangeKind.ADD && change.kind !== GroupChangeKind.REMOVE) {
+    return `${before ?? '(managed elsewhere)'} → ${after ?? '(managed elsewhere)'}`;
+  }
+  return after ?? before ?? '(managed elsewhere)';
 }
 
 function stackColumn(change: UserChange): string {
@@ -307,11 +550,25 @@ function stackNotes(plan: Plan): string[] {
   const notes: string[] = [];
   if (plan.stacksBefore.length > 0 && fresh.length > 0) notes.push(`New stacks: ${fresh.join(', ')}. \`cdk deploy --all\` deploys them before the stacks users move from.`);
   if (gone.length > 0) notes.push(`Stacks no longer in the app: ${gone.join(', ')}. After \`cdk deploy --all\`, run \`cdk destroy ${gone.join(' ')}\` (their users have moved; the new stacks own them by then).`);
+  const { groupsStackBefore: groupsBefore, groupsStackAfter: groupsAfter } = plan;
+  if (plan.stacksBefore.length > 0 && groupsAfter !== undefined && groupsBefore === undefined) {
+    notes.push(`New stack: ${groupsAfter}, for the file's managed groups. \`cdk deploy --all\` deploys it before the user stacks whose users join its groups.`);
+  }
+  if (groupsBefore !== undefined && groupsAfter === undefined) {
+    notes.push(`The groups stack ${groupsBefore} is no longer in the app (the file declares no managed group): \`cdk deploy --all\` leaves it and its groups as they are. After it, run \`cdk destroy ${groupsBefore}\` to carry out the group changes above.`);
+  }
   return notes;
 }
 
 function multipleAccounts(plan: Plan): boolean {
-  return new Set(plan.changes.map((c) => `${c.awsAccountId}/${c.identityRegion}`)).size > 1;
+  return new Set([...plan.changes, ...plan.groupChanges].map((c) => `${c.awsAccountId}/${c.identityRegion}`)).size > 1;
+}
+
+/** Rows of a plain-text table, each cell padded to its column (the last left as is). */
+function textTable(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)];
 }
 
 function formatTable(plan: Plan, subject: PlanSubject): string {
@@ -320,10 +577,14 @@ function formatTable(plan: Plan, subject: PlanSubject): string {
     `${SYMBOLS[c.kind]} ${c.kind}${c.destructive ? ' (DESTRUCTIVE)' : ''}`, c.userName, where ? `${c.namespace} @ ${c.awsAccountId}/${c.identityRegion}` : c.namespace, stackColumn(c), details(c, (t) => t),
   ]);
   const header = ['change', 'user', where ? 'namespace @ account/region' : 'namespace', 'stack', 'details'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd();
   const out = [`Plan: ${subject.before} → ${subject.after}`, ''];
-  if (rows.length > 0) out.push(line(header), ...rows.map(line), '');
+  if (rows.length > 0) out.push(...textTable(header, rows), '');
+  if (plan.groupChanges.length > 0) {
+    const groupRows = plan.groupChanges.map((c) => [
+      `${GROUP_SYMBOLS[c.kind]} ${c.kind}${c.destructive ? ' (DESTRUCTIVE)' : ''}`, c.groupName, where ? `${c.namespace} @ ${c.awsAccountId}/${c.identityRegion}` : c.namespace, groupStackColumn(c), groupDetails(c, (t) => t),
+    ]);
+    out.push(...textTable(['change', 'group', where ? 'namespace @ account/region' : 'namespace', 'stack', 'details'], groupRows), '');
+  }
   out.push(summarize(plan), ...stackNotes(plan));
   return `${out.join('\n')}\n`;
 }
@@ -336,8 +597,18 @@ function formatMarkdown(plan: Plan, subject: PlanSubject): string {
   if (plan.summary[ChangeKind.REFUSED] > 0) {
     out.push(`> [!CAUTION]\n> **${plan.summary[ChangeKind.REFUSED]} change${plan.summary[ChangeKind.REFUSED] === 1 ? '' : 's'} the deployment would refuse** (see the details): it would fail and roll back.`, '');
   }
+  const refusedGroups = plan.groupSummary[GroupChangeKind.REFUSED];
+  if (refusedGroups > 0) {
+    out.push(`> [!CAUTION]\n> **${refusedGroups} group change${refusedGroups === 1 ? '' : 's'} the deployment would refuse** (see the details): it would fail and roll back.`, '');
+  }
   if (plan.summary.destructive > 0) {
-    out.push(`> [!WARNING]\n> **${plan.summary.destructive} destructive change${plan.summary.destructive === 1 ? '' : 's'}**: QuickSight deletes ${plan.summary.destructive === 1 ? 'a user, and what it owns' : 'users, and what they own'} (dashboards, analyses, datasets) is left without an owner.`, '');
+    const users = plan.changes.filter((c) => c.destructive).length;
+    const groups = plan.groupSummary.destructive;
+    const what = [
+      ...(users > 0 ? [`QuickSight deletes ${users === 1 ? 'a user, and what it owns' : 'users, and what they own'} (dashboards, analyses, datasets) is left without an owner`] : []),
+      ...(groups > 0 ? [`QuickSight deletes ${groups === 1 ? 'a group, and every share with it is lost' : 'groups, and every share with them is lost'}`] : []),
+    ];
+    out.push(`> [!WARNING]\n> **${plan.summary.destructive} destructive change${plan.summary.destructive === 1 ? '' : 's'}**: ${what.join('; ')}.`, '');
   }
   if (plan.changes.length > 0) {
     out.push(`| | change | user | ${where ? 'namespace @ account/region' : 'namespace'} | stack | details |`, '|---|---|---|---|---|---|');
@@ -346,6 +617,13 @@ function formatMarkdown(plan: Plan, subject: PlanSubject): string {
     }
     out.push('');
   }
-  out.push(summarize(plan), ...stackNotes(plan).map((n) => `\n${n}`));
+  if (plan.groupChanges.length > 0) {
+    out.push(`| | change | group | ${where ? 'namespace @ account/region' : 'namespace'} | stack | details |`, '|---|---|---|---|---|---|');
+    for (const c of plan.groupChanges) {
+      out.push(`| ${c.destructive ? '⚠️' : GROUP_SYMBOLS[c.kind].replace('<', '←').replace('>', '→').replace('~', '✎').replace('x', '⛔')} | ${c.kind}${c.destructive ? ' **(destructive)**' : ''} | ${cell(code(c.groupName))} | ${cell(where ? `${c.namespace} @ ${c.awsAccountId}/${c.identityRegion}` : c.namespace)} | ${cell(groupStackColumn(c))} | ${cell(groupDetails(c, code))} |`);
+    }
+    out.push('');
+  }
+  out.push(summarize(plan).replace(/\n/g, '\n\n'), ...stackNotes(plan).map((n) => `\n${n}`));
   return `${out.join('\n')}\n`;
 }

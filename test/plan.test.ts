@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXIT, run } from '../gitops/cli/program';
-import { ChangeKind, type Plan } from '../gitops/plan';
+import { ChangeKind, GroupChangeKind, type Plan } from '../gitops/plan';
 
 const BASE = `defaults:
   awsAccountId: '123456789012'
@@ -327,5 +327,172 @@ describe('stacks', () => {
     const result = await plan('--file', 'users.yaml', '--base', one, '--head', tooMany);
     expect(result.code).toBe(EXIT.ERROR);
     expect(result.stderr).toMatch(/stacks: 1 is too few for these users: QuickSightUsers would exceed 609 resources \(limit 500\)\. Set stacks: 3/);
+  });
+});
+
+describe('groups and memberships', () => {
+  const GROUPS_BASE = `defaults:
+  awsAccountId: '123456789012'
+  identityRegion: us-east-1
+  role: READER
+groups:
+  - {groupName: analysts, description: People who analyze}
+  - {groupName: finance}
+  - {groupName: sales, removalPolicy: retain}
+  - {groupName: admins, managed: false}
+users:
+  - {userName: alice, identityType: QUICKSIGHT, email: alice@corp.test, groups: [analysts, finance]}
+  - {userName: bob, identityType: QUICKSIGHT, email: bob@corp.test, groups: [sales, admins]}
+  - {userName: carol, identityType: QUICKSIGHT, email: carol@corp.test}
+`;
+
+  /** The plan between GROUPS_BASE (or `before`) and `after`, as JSON, and its table and exit code with --fail-on-destructive. */
+  async function groupPlan(after: string, before = GROUPS_BASE) {
+    fs.writeFileSync(path.join(repo, 'g-before.yaml'), before);
+    fs.writeFileSync(path.join(repo, 'g-after.yaml'), after);
+    const json = await jsonPlan('g-before.yaml', 'g-after.yaml');
+    const table = await plan('g-before.yaml', 'g-after.yaml', '--fail-on-destructive');
+    return { json, table };
+  }
+  const replaceLine = (from: RegExp, to: string) => GROUPS_BASE.replace(from, to);
+
+  test('a group added: created in the groups stack; managed: false: only referred to', async () => {
+    const { json, table } = await groupPlan(GROUPS_BASE.replace('users:\n', '  - {groupName: marketing, description: Campaigns}\n  - {groupName: hr, managed: false}\nusers:\n'));
+    expect(json.groupChanges).toEqual([
+      {
+        kind: GroupChangeKind.ADD, groupName: 'hr', namespace: 'default', awsAccountId: '123456789012', identityRegion: 'us-east-1', managed: false, line: 11,
+        destructive: false, fields: [], reason: 'managed: false: referred to, never created: it must exist in QuickSight before the deployment',
+      },
+      {
+        kind: GroupChangeKind.ADD, groupName: 'marketing', namespace: 'default', awsAccountId: '123456789012', identityRegion: 'us-east-1', managed: true, line: 10,
+        destructive: false, fields: [{ field: 'description', after: 'Campaigns' }], reason: 'created in QuickSightUsers-groups (adopted if it exists already)', stackAfter: 'QuickSightUsers-groups',
+      },
+    ]);
+    expect(json.changes).toEqual([]);
+    expect(table.code).toBe(EXIT.OK);
+    expect(table.stdout).toMatch(/^\+ add +marketing +default +QuickSightUsers-groups +description: Campaigns; created in QuickSightUsers-groups \(adopted if it exists already\)$/m);
+    expect(table.stdout).toMatch(/^\+ add +hr +default +\(managed elsewhere\) +managed: false: referred to, never created/m);
+    expect(table.stdout).toContain('No user changes: 3 users as declared.\nGroups: 2 changes: 2 to add; 0 destructive; 4 unchanged.\n');
+  });
+
+  test('a group removed: deleted, destructive (every share with it is lost), counted by --fail-on-destructive; kept with retain; left alone when managed elsewhere', async () => {
+    const after = GROUPS_BASE
+      .replace(/  - \{groupName: (finance|sales|admins).*\n/g, '')
+      .replace('groups: [analysts, finance]', 'groups: [analysts]').replace('groups: [sales, admins]', 'groups: []');
+    const { json, table } = await groupPlan(after);
+    expect(json.groupChanges.map((c) => [c.kind, c.groupName, c.destructive, c.reason, c.stackBefore])).toEqual([
+      [GroupChangeKind.REMOVE, 'admins', false, 'managed: false: no longer referred to; the group stays in QuickSight, untouched', undefined],
+      [GroupChangeKind.REMOVE, 'finance', true, 'the group is deleted from QuickSight: every share with the group is lost (the users in it stay)', 'QuickSightUsers-groups'],
+      [GroupChangeKind.REMOVE, 'sales', false, 'the group is kept in QuickSight (removalPolicy: retain)', 'QuickSightUsers-groups'],
+    ]);
+    expect(json.summary).toMatchObject({ destructive: 1, update: 2 });
+    expect(json.groupSummary).toEqual({ add: 0, remove: 3, update: 0, unmanage: 0, manage: 0, refused: 0, destructive: 1, unchanged: 1 });
+    expect(table.code).toBe(EXIT.DESTRUCTIVE);
+    expect(table.stderr).toBe('1 destructive change (--fail-on-destructive)\n');
+    expect(table.stdout).toMatch(/^- remove \(DESTRUCTIVE\) +finance +default +QuickSightUsers-groups +the group is deleted from QuickSight: every share with the group is lost/m);
+    expect(table.stdout).toContain('2 changes: 2 to update in place; 0 destructive; 1 unchanged.\nGroups: 3 changes: 3 to remove; 1 destructive; 1 unchanged.\n');
+    const { stdout } = await plan('g-before.yaml', 'g-after.yaml', '--format', 'markdown');
+    expect(stdout).toContain('> [!WARNING]\n> **1 destructive change**: QuickSight deletes a group, and every share with it is lost.');
+    expect(stdout).toContain('| | change | group | namespace | stack | details |\n|---|---|---|---|---|---|\n| - | remove | `admins` | default | (managed elsewhere) |');
+    expect(stdout).toContain('\n| ⚠️ | remove **(destructive)** | `finance` | default | QuickSightUsers-groups | the group is deleted from QuickSight: every share with the group is lost (the users in it stay) |\n');
+  });
+
+  test('a group updated: its description in place, or a template-only option; a description left out stays in QuickSight', async () => {
+    const { json, table } = await groupPlan(replaceLine(/\{groupName: analysts, description: People who analyze\}/, '{groupName: analysts, description: People who build analyses}')
+      .replace('{groupName: finance}', '{groupName: finance, removalPolicy: retain, adoptExistingGroup: false}'));
+    expect(json.groupChanges).toEqual([
+      expect.objectContaining({ kind: GroupChangeKind.UPDATE, groupName: 'analysts', destructive: false, fields: [{ field: 'description', before: 'People who analyze', after: 'People who build analyses' }] }),
+      expect.objectContaining({
+        kind: GroupChangeKind.UPDATE, groupName: 'finance', destructive: false,
+        fields: [{ field: 'removalPolicy', before: 'destroy', after: 'retain' }, { field: 'adoptExistingGroup', before: 'true', after: 'false' }],
+      }),
+    ]);
+    expect(table.stdout).toMatch(/^~ update +analysts +default +QuickSightUsers-groups +description: People who analyze → People who build analyses$/m);
+    const dropped = await groupPlan(replaceLine(/\{groupName: analysts, description: People who analyze\}/, '{groupName: analysts}'));
+    expect(dropped.json.groupChanges).toEqual([expect.objectContaining({
+      kind: GroupChangeKind.UPDATE, fields: [{ field: 'description', before: 'People who analyze' }], reason: 'QuickSight cannot remove a description: the group keeps its current one',
+    })]);
+  });
+
+  test('a group renamed: the old one removed (destructive), the new one added, the members moved', async () => {
+    const { json } = await groupPlan(GROUPS_BASE.replace('{groupName: finance}', '{groupName: accounting}').replace('groups: [analysts, finance]', 'groups: [accounting, analysts]'));
+    expect(json.groupChanges.map((c) => `${c.kind} ${c.groupName}${c.destructive ? ' (destructive)' : ''}`)).toEqual(['remove finance (destructive)', 'add accounting']);
+    expect(json.changes).toEqual([expect.objectContaining({
+      kind: ChangeKind.UPDATE, userName: 'alice', fields: [{ field: 'groups', before: 'analysts, finance', after: 'accounting, analysts', added: ['accounting'], removed: ['finance'] }],
+    })]);
+  });
+
+  test('managed, then managed: false: the group leaves the groups stack with its removal policy (retain: kept; destroy: CloudFormation deletes it)', async () => {
+    const kept = await groupPlan(GROUPS_BASE.replace('{groupName: sales, removalPolicy: retain}', '{groupName: sales, managed: false}'));
+    expect(kept.json.groupChanges).toEqual([expect.objectContaining({
+      kind: GroupChangeKind.UNMANAGE, groupName: 'sales', managed: false, destructive: false, stackBefore: 'QuickSightUsers-groups', fields: [{ field: 'managed', before: 'true', after: 'false' }],
+      reason: 'the group leaves QuickSightUsers-groups and is kept in QuickSight (removalPolicy: retain); from then on no deployment of this file changes it',
+    })]);
+    expect(kept.json.groupChanges[0].stackAfter).toBeUndefined();
+    expect(kept.table.code).toBe(EXIT.OK);
+    expect(kept.table.stdout).toMatch(/^< unmanage +sales +default +QuickSightUsers-groups → \(managed elsewhere\) +managed: true → false; the group leaves/m);
+
+    const deleted = await groupPlan(GROUPS_BASE.replace('{groupName: finance}', '{groupName: finance, managed: false}'));
+    expect(deleted.json.groupChanges).toEqual([expect.objectContaining({
+      kind: GroupChangeKind.UNMANAGE, groupName: 'finance', destructive: true,
+      reason: 'not a hand-over: the group leaves QuickSightUsers-groups with its removalPolicy, destroy, so CloudFormation deletes it (every share with the group is lost) though the file now says it exists. To hand it over and keep it: set removalPolicy: retain and deploy, then managed: false',
+    })]);
+    expect(deleted.table.code).toBe(EXIT.DESTRUCTIVE);
+  });
+
+  test('managed: false, then managed: the groups stack adopts it; with adoptExistingGroup: false the deployment would refuse it', async () => {
+    const adopted = await groupPlan(GROUPS_BASE.replace('{groupName: admins, managed: false}', '{groupName: admins, description: Administrators}'));
+    expect(adopted.json.groupChanges).toEqual([expect.objectContaining({
+      kind: GroupChangeKind.MANAGE, groupName: 'admins', managed: true, destructive: false, stackAfter: 'QuickSightUsers-groups',
+      fields: [{ field: 'managed', before: 'false', after: 'true' }, { field: 'description', after: 'Administrators' }],
+      reason: 'QuickSightUsers-groups adopts the existing group (its description set as declared); from then on, removing it from the file deletes it (removalPolicy: destroy)',
+    })]);
+    const refused = await groupPlan(GROUPS_BASE.replace('{groupName: admins, managed: false}', '{groupName: admins, adoptExistingGroup: false}'));
+    expect(refused.json.groupChanges).toEqual([expect.objectContaining({ kind: GroupChangeKind.REFUSED, destructive: false, reason: expect.stringMatching(/^the group exists \(the file declared it managed: false\) and adoptExistingGroup is false: its create fails/) })]);
+    expect(refused.table).toMatchObject({ code: EXIT.DESTRUCTIVE, stderr: '1 change the deployment would refuse (--fail-on-destructive)\n' });
+    const { stdout } = await plan('g-before.yaml', 'g-after.yaml', '--format', 'markdown');
+    expect(stdout).toContain('> [!CAUTION]\n> **1 group change the deployment would refuse**');
+  });
+
+  test('memberships: an unchanged user joining and leaving groups is updated (groups: +analysts −finance) in every format; a new user lists its groups', async () => {
+    const after = GROUPS_BASE
+      .replace('groups: [analysts, finance]', 'groups: [finance, sales]')
+      .replace('groups: [sales, admins]', 'groups: [admins]')
+      .concat('  - {userName: dave, identityType: QUICKSIGHT, email: dave@corp.test, groups: [finance, analysts]}\n');
+    const { json, table } = await groupPlan(after);
+    expect(json.groupChanges).toEqual([]);
+    expect(json.changes).toEqual([
+      expect.objectContaining({ kind: ChangeKind.UPDATE, userName: 'alice', destructive: false, fields: [{ field: 'groups', before: 'analysts, finance', after: 'finance, sales', added: ['sales'], removed: ['analysts'] }] }),
+      expect.objectContaining({ kind: ChangeKind.UPDATE, userName: 'bob', fields: [{ field: 'groups', before: 'admins, sales', after: 'admins', added: [], removed: ['sales'] }] }),
+      expect.objectContaining({ kind: ChangeKind.ADD, userName: 'dave', fields: [{ field: 'groups', after: 'analysts, finance', added: ['analysts', 'finance'], removed: [] }] }),
+    ]);
+    expect(table.stdout).toMatch(/^~ update +alice +default +QuickSightUsers +groups: \+sales −analysts$/m);
+    expect(table.stdout).toMatch(/^~ update +bob +default +QuickSightUsers +groups: −sales$/m);
+    expect(table.stdout).toMatch(/^\+ add +dave +default +QuickSightUsers +QUICKSIGHT, READER; groups: \+analysts \+finance$/m);
+    expect(table.stdout).toContain('3 changes: 1 to add, 2 to update in place; 0 destructive; 1 unchanged.\nGroups: no changes, 4 groups as declared.\n');
+    const { stdout } = await plan('g-before.yaml', 'g-after.yaml', '--format', 'markdown');
+    expect(stdout).toContain('| ✎ | update | `alice` | default | QuickSightUsers | groups: +`sales` −`analysts` |');
+    expect((await plan('g-before.yaml', 'g-after.yaml', '--detailed-exitcode')).code).toBe(EXIT.CHANGES);
+  });
+
+  test('the first managed group: a new groups stack; the last one gone: the groups stack leaves the app, its removals happen at cdk destroy', async () => {
+    const none = GROUPS_BASE.replace(/  - \{groupName: (analysts|finance|sales).*\n/g, '').replace('groups: [analysts, finance]', 'groups: []').replace('groups: [sales, admins]', 'groups: [admins]');
+    const first = await groupPlan(GROUPS_BASE, none);
+    expect(first.json).toMatchObject({ groupsStackAfter: 'QuickSightUsers-groups', stacksAfter: ['QuickSightUsers'] });
+    expect(first.json.groupsStackBefore).toBeUndefined();
+    expect(first.table.stdout).toContain('New stack: QuickSightUsers-groups, for the file\'s managed groups. `cdk deploy --all` deploys it before the user stacks whose users join its groups.');
+
+    const last = await groupPlan(none);
+    expect(last.json.groupChanges.find((c) => c.groupName === 'finance')).toMatchObject({
+      destructive: true,
+      reason: 'the group is deleted from QuickSight when `cdk destroy QuickSightUsers-groups` runs (the groups stack leaves the app with the file\'s last managed group): every share with the group is lost (the users in it stay)',
+    });
+    expect(last.table.stdout).toContain('The groups stack QuickSightUsers-groups is no longer in the app (the file declares no managed group): `cdk deploy --all` leaves it and its groups as they are. After it, run `cdk destroy QuickSightUsers-groups` to carry out the group changes above.');
+  });
+
+  test('no changes with groups: users and groups as declared, exit 0 with --detailed-exitcode', async () => {
+    const { table } = await groupPlan(GROUPS_BASE);
+    expect(table.stdout).toContain('No changes: 3 users and 4 groups as declared.');
+    expect((await plan('g-before.yaml', 'g-after.yaml', '--detailed-exitcode')).code).toBe(EXIT.OK);
   });
 });

@@ -3,7 +3,7 @@
 // model and sharding.
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { ChangeKind, formatPlan, planChange, type PlanFormat } from '../plan';
+import { ChangeKind, formatPlan, GroupChangeKind, planChange, type PlanFormat } from '../plan';
 import { parseUsersFile, readUsersFile, type UsersFile, type UsersFileOverrides } from '../users-file';
 import { CliError, EXIT, type CliIo } from './io';
 
@@ -24,16 +24,18 @@ export function planCommand(args: PlanArgs, io: CliIo): number {
   const loaded = load(args, io.cwd);
   const plan = planChange(loaded.before, loaded.after);
   io.stdout(formatPlan(plan, args.format, loaded.subject));
+  // summary.destructive counts the groups' destructive changes too.
   if (args.failOnDestructive && plan.summary.destructive > 0) {
     io.stderr(`${plan.summary.destructive} destructive change${plan.summary.destructive === 1 ? '' : 's'} (--fail-on-destructive)\n`);
     return EXIT.DESTRUCTIVE;
   }
-  if (args.failOnDestructive && plan.summary[ChangeKind.REFUSED] > 0) {
+  const refused = plan.summary[ChangeKind.REFUSED] + plan.groupSummary[GroupChangeKind.REFUSED];
+  if (args.failOnDestructive && refused > 0) {
     // Not destructive, but the deployment would fail: the pull request needs another shape.
-    io.stderr(`${plan.summary[ChangeKind.REFUSED]} change${plan.summary[ChangeKind.REFUSED] === 1 ? '' : 's'} the deployment would refuse (--fail-on-destructive)\n`);
+    io.stderr(`${refused} change${refused === 1 ? '' : 's'} the deployment would refuse (--fail-on-destructive)\n`);
     return EXIT.DESTRUCTIVE;
   }
-  if (args.detailedExitcode && plan.changes.length > 0) return EXIT.CHANGES;
+  if (args.detailedExitcode && (plan.changes.length > 0 || plan.groupChanges.length > 0)) return EXIT.CHANGES;
   return EXIT.OK;
 }
 

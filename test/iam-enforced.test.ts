@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RemovalPolicy, Tags, type Stack } from 'aws-cdk-lib';
-import { ExternalLoginFederationProviderType, IdentityType, QuickSightUser, UserRole, type QuickSightUserProps } from '../lib';
+import { ExternalLoginFederationProviderType, IdentityType, QuickSightGroup, QuickSightUser, UserRole, type QuickSightUserProps } from '../lib';
 import { checkState, CloudFormationSimulator, type OperationResult, type Template } from './cfn-simulator';
 import { useEmulator } from './handler-harness';
 import { quickSightModel } from './judges/quicksight-model';
@@ -120,6 +120,42 @@ describe('the handler under the policy its stack grants it', () => {
     expect(emulator().getUser(ACCOUNT, 'default', 'kept')).toBeDefined();
     expect(emulator().getUser(ACCOUNT, 'default', 'unmarked')).toBeUndefined();
     expect(checkState(emulator(), [stack.cfn])).toEqual({ lost: [], leaked: [], drifted: [] });
+  }, 60_000);
+});
+
+describe('groups and memberships under the policy their stack grants', () => {
+  test('every path: create, adopt and update groups, join, adopt a user with groups, leave, memberships of imported users, rename, delete', async () => {
+    emulator().putGroup({ accountId: ACCOUNT, groupName: 'existing', description: 'old' });
+    emulator().putUser({ accountId: ACCOUNT, userName: 'olduser', email: 'olduser@example.com', role: 'READER', identityType: 'QUICKSIGHT' });
+    emulator().putUser({ accountId: ACCOUNT, userName: 'outsider', email: 'outsider@example.com', role: 'READER', identityType: 'QUICKSIGHT' });
+    emulator().putUser({ accountId: ACCOUNT, userName: 'member', email: 'member@example.com', role: 'READER', identityType: 'QUICKSIGHT' });
+    emulator().addMember(ACCOUNT, 'default', 'existing', 'member');
+    const stack = new EnforcedStack();
+    const v1 = await stack.deploy((s) => {
+      const analysts = new QuickSightGroup(s, 'Analysts', { groupName: 'analysts', description: 'a' });
+      const existing = new QuickSightGroup(s, 'Existing', { groupName: 'existing', description: 'new' });
+      user(s, 'Alice', 'alice', { groups: [analysts, existing] });
+      user(s, 'OldUser', 'olduser', { groups: [analysts] });
+      analysts.addMember(QuickSightUser.fromUserName(s, 'Outsider', 'outsider'));
+      existing.addMember(QuickSightUser.fromUserName(s, 'Member', 'member'));
+    });
+    expect(v1.status).toBe('CREATE_COMPLETE');
+    expect(emulator().membersOf(ACCOUNT, 'default', 'analysts')).toEqual(['alice', 'olduser', 'outsider']);
+    expect(emulator().getGroup(ACCOUNT, 'default', 'existing')).toMatchObject({ description: 'new' });
+
+    const v2 = await stack.deploy((s) => {
+      const analysts = new QuickSightGroup(s, 'Analysts', { groupName: 'analysts-eu', description: 'b' }); // renamed: replaced
+      const existing = new QuickSightGroup(s, 'Existing', { groupName: 'existing', description: 'newer' });
+      user(s, 'Alice', 'alice', { groups: [analysts] });
+      user(s, 'OldUser', 'olduser', { groups: [analysts, existing] });
+    });
+    expect(v2.status).toBe('UPDATE_COMPLETE');
+    expect(emulator().groups().map((g) => g.groupName).sort()).toEqual(['analysts-eu', 'existing']);
+    expect(emulator().membersOf(ACCOUNT, 'default', 'existing')).toEqual(['olduser']);
+
+    const deleted = await stack.deleteStack();
+    expect(deleted.status).toBe('DELETE_COMPLETE');
+    expect(emulator().groups()).toEqual([]);
   }, 60_000);
 });
 

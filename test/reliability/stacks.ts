@@ -22,3 +22,15 @@ export function synth(build: (stack: Stack) => void, options: SynthOptions = {})
   build(new Stack(app, stackName, { env: options.env }));
   return app.synth().getStackByName(stackName).template as Template;
 }
+
+/**
+ * Builds several stacks in one new App (cross-stack references, stack dependencies) and returns
+ * each stack's synthesized template by stack name.
+ */
+export function synthApp(build: (app: App) => void, stackNames: readonly string[]): Record<string, Template> {
+  outdir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'quicksight-users-synth-'));
+  const app = new App({ outdir });
+  build(app);
+  const assembly = app.synth();
+  return Object.fromEntries(stackNames.map((name) => [name, assembly.getStackByName(name).template as Template]));
+}

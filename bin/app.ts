@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The app: the QuickSight users of a users file, in as many stacks as CloudFormation's limits
-// need. `npx cdk synth` works on a fresh clone, with no AWS account.
+// need, and its managed groups in a stack of their own (QuickSightUsers-groups) that the user
+// stacks with members deploy after. `npx cdk synth` works on a fresh clone, with no AWS account.
 //   -c usersFile=path/to/users.yaml   the users file (default: examples/users.yaml)
 //   -c identityRegion=us-east-1       replaces the file's default identity region
 //   -c account=123456789012           replaces the file's default account

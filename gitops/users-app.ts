@@ -3,7 +3,7 @@
 // declares managed groups, one QuickSightGroupsStack that holds them all.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CfnWaitConditionHandle, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnWaitConditionHandle, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import type { ExternalLoginFederationProviderType, IdentityType, UserRole } from '../lib/model';
@@ -20,7 +20,7 @@ export interface QuickSightUsersStackProps extends StackProps {
    * account, identity region, namespace and name). A `managed: false` group is imported into this
    * stack (`QuickSightGroup.fromGroupName`); a managed one is the QuickSightGroup of `groupsStack`,
    * or, without a groups stack, declared in this stack.
-   * @default - the groups the users name are imported by name, as groups that exist already
+   * @default - no groups: the users' memberships are left out of the stack, with a synth warning
    */
   readonly groups?: DeclaredGroup[];
   /**
@@ -110,8 +110,16 @@ export class QuickSightUsersStack extends Stack {
       new CfnWaitConditionHandle(this, 'NoUsers');
     }
     const groupOf = this.groupResolver(props);
+    const members = props.users.filter((u) => u.groups.length > 0).length;
+    if (props.groups === undefined && members > 0) {
+      // Without the file's groups, a name cannot say whether its group is this file's to create
+      // or another's to refer to: nothing is declared rather than something wrong.
+      Annotations.of(this).addWarningV2('quicksight-user-cdk:memberships-left-out',
+        `${members} user${members === 1 ? '' : 's'} of this stack join groups, but the stack was given no groups: their memberships are left out. Pass the file's groups (UsersFile.groups), or build the stacks with QuickSightUsersStack.fromUsersFile.`);
+    }
     for (const user of props.users) {
-      this.users[user.constructId] = new QuickSightUser(this, user.constructId, constructPropsOf(user, user.groups.map((name) => groupOf(user, name))));
+      const groups = props.groups === undefined ? [] : user.groups.map((name) => groupOf(user, name));
+      this.users[user.constructId] = new QuickSightUser(this, user.constructId, constructPropsOf(user, groups));
     }
   }
 
@@ -132,10 +140,10 @@ export class QuickSightUsersStack extends Stack {
       if (known) return known;
       const group = declared.get(key);
       let result: IQuickSightGroup;
-      if (props.groups !== undefined && group === undefined) {
+      if (group === undefined) {
         throw new Error(`QuickSightUsersStack ${this.node.path}: user '${user.userName}' joins group '${name}', which props.groups does not declare in namespace '${namespace}' of account ${awsAccountId} (${identityRegion}): pass the file's groups (UsersFile.groups)`);
-      } else if (group === undefined || !group.managed) {
-        result = QuickSightGroup.fromGroupName(here(), group?.constructId ?? key.replace(/%/g, '%25').replace(/\//g, '%2F'), name, { namespace, awsAccountId, identityRegion });
+      } else if (!group.managed) {
+        result = QuickSightGroup.fromGroupName(here(), group.constructId, name, { namespace, awsAccountId, identityRegion });
       } else if (props.groupsStack !== undefined) {
         const fromStack = props.groupsStack.groups[group.constructId];
         if (!fromStack) throw new Error(`QuickSightUsersStack ${this.node.path}: group '${name}' (user '${user.userName}') is not in ${props.groupsStack.stackName}: build the groups stack from the same file`);

@@ -54,6 +54,16 @@ describe('a valid file', () => {
     expect(file.users.every((u) => u.adoptExistingUser && !u.stackOutputs)).toBe(true);
   });
 
+  test('the example file\'s groups: two managed (one retained), one managed elsewhere; the members\' groups', () => {
+    const file = readExampleUsers();
+    expect(file.groups.map((g) => [g.spec.GroupName, g.managed, g.removalPolicy])).toEqual([
+      ['analysts', true, 'destroy'], ['finance', true, 'retain'], ['admins', false, 'retain'],
+    ]);
+    expect(file.users.map((u) => [u.userName, u.groups])).toEqual([
+      ['alice', ['analysts', 'finance']], ['erin', ['finance']], ['bob', []], ['QuickSightAnalysts/carol', ['analysts']], ['dave', ['admins']], ['frank', []],
+    ]);
+  });
+
   test('-c account / -c identityRegion replace the defaults; a user\'s own value still wins', () => {
     const file = parseUsersFile(`${HEADER}  - {userName: a, identityType: QUICKSIGHT, email: a@example.com}
   - {userName: b, identityType: QUICKSIGHT, email: b@example.com, awsAccountId: '222222222222'}

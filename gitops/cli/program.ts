@@ -29,7 +29,7 @@ Exit codes:
   0  success: the file is valid; plan: the plan was made (no changes, with --detailed-exitcode); drift: no drift
   1  error: usage, an invalid users file, git, AWS (credentials, permissions, the wrong identity region)
   2  plan --detailed-exitcode: there are changes; drift: there is drift
-  3  plan --fail-on-destructive: a change would delete or replace a user, or the deployment would refuse it
+  3  plan --fail-on-destructive: a change would delete or replace a user, delete a group, or the deployment would refuse it
 
 Results go to stdout; progress, warnings and errors to stderr. AWS access uses the standard
 credential chain (environment, SSO, shared files, container and instance roles).`;
@@ -71,7 +71,7 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
   const command = (name: string) => program.command(name).showHelpAfterError(`(${PROGRAM_NAME} ${name} --help for usage)`).helpOption('-h, --help', 'print help');
 
   command('validate')
-    .description('check a users file: its shape, every rule of the model, each user declared once, the stacks it needs (no AWS access)')
+    .description('check a users file: its shape, every rule of the model, each user and group declared once, each membership in a declared group, the stacks it needs (no AWS access)')
     .addOption(fileOption())
     .addOption(accountOption())
     .addOption(identityRegionOption())
@@ -86,7 +86,7 @@ function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--base <rev>', 'the git revision the change starts from', 'HEAD')
     .option('--head <rev>', 'the git revision the change ends at (default: the file in the working tree)')
     .addOption(new Option('--format <format>', 'output format').choices(Object.values(PlanFormat)).default(PlanFormat.TABLE))
-    .option('--fail-on-destructive', 'exit 3 when a change deletes or replaces a user (or the deployment would refuse it)')
+    .option('--fail-on-destructive', 'exit 3 when a change deletes or replaces a user or deletes a group (or the deployment would refuse it)')
     .option('--detailed-exitcode', 'exit 2 when there are changes')
     .addOption(accountOption())
     .addOption(identityRegionOption())
@@ -103,7 +103,7 @@ Examples:
     });
 
   command('drift')
-    .description('what differs in QuickSight from a users file (ListUsers pages and one ListTagsForResource per declared user, in the identity region)')
+    .description('what differs in QuickSight from a users file: users, groups and memberships (ListUsers and ListGroups pages, the ListGroupMemberships pages of each declared group, one ListTagsForResource per declared user, in the identity region)')
     .addOption(fileOption())
     .addOption(new Option('--format <format>', 'output format').choices(Object.values(DriftFormat)).default(DriftFormat.TABLE))
     .addOption(accountOption())
@@ -111,12 +111,21 @@ Examples:
     .addOption(concurrencyOption())
     .addOption(progressOption())
     .option('--no-progress', 'never show progress')
+    .addHelpText('after', `
+Reports users missing, undeclared (in the namespaces the file declares users in) and different;
+groups missing (managed: false ones too), undeclared (in the namespaces the file declares users or
+groups in) and different (a declared description); and, for every group the file declares,
+memberships missing (a user's groups name it, the user is no member) or undeclared (a member whose
+declaration does not name it).
+
+Needs quicksight:ListUsers and ListTagsForResource on the users, and quicksight:ListGroups and
+ListGroupMemberships on the groups (arn:aws:quicksight:<identity region>:<account>:group/<namespace>/*).`)
     .action(async (options: { file: string; format: DriftFormat; account?: string; identityRegion?: string; concurrency: number; progress?: boolean }) => {
       done(await driftCommand(options, io));
     });
 
   command('export')
-    .description('write the users file of a live QuickSight account: every user as it is, ready to be adopted by a deployment')
+    .description('write the users file of a live QuickSight account: every user and group as it is, with each user\'s groups, ready to be adopted by a deployment')
     .option('--account <id>', 'the AWS account of the QuickSight account (default: the credentials\' account, from STS)')
     .option('--identity-region <region>', 'QuickSight\'s identity region (default: the SDK\'s region, followed to the identity region QuickSight names)')
     .option('--namespace <name>', 'a namespace to export (repeatable; default: every namespace, from ListNamespaces)', (value: string, previous: string[] | undefined) => [...(previous ?? []), value])
@@ -128,9 +137,13 @@ Examples:
     .addOption(progressOption())
     .option('--no-progress', 'never show progress')
     .addHelpText('after', `
-Needs quicksight:ListNamespaces, ListUsers and ListTagsForResource in the identity region, and
-iam:ListRoles and iam:ListUsers to confirm the IAM paths of IAM users (without them the export
-still works, and says which paths it assumed).
+Needs quicksight:ListNamespaces, ListUsers, ListTagsForResource, ListGroups and
+ListGroupMemberships in the identity region, and iam:ListRoles and iam:ListUsers to confirm the IAM
+paths of IAM users (without them the export still works, and says which paths it assumed).
+
+The groups of the exported namespaces are the file's top-level groups (name, description), and their
+members each user's groups; an IAM Identity Center account's groups are declared managed: false
+(QuickSight refuses to change them there).
 
 Examples:
   ${PROGRAM_NAME} export > users.yaml
@@ -182,9 +195,13 @@ function validateCommand(options: { file: string; account?: string; identityRegi
   const types = Object.values(IdentityType).filter((t) => byType.has(t)).map((t) => `${formatCount(byType.get(t)!)} ${t}`).join(', ');
   const scopes = new Set(file.users.map((u) => `${u.spec.AwsAccountId}/${u.spec.IdentityRegion}/${u.spec.Namespace}`));
   const accounts = [...new Set(file.users.map((u) => `${u.spec.AwsAccountId} (${u.spec.IdentityRegion})`))];
-  const stacks = sharding.stacks.map((s) => s.name);
+  const stacks = [...sharding.stacks.map((s) => s.name), ...(sharding.groupsStack ? [sharding.groupsStack.name] : [])];
+  const managed = file.groups.filter((g) => g.managed).length;
+  const elsewhere = file.groups.length - managed;
+  const groups = file.groups.length === 0 ? ''
+    : ` ${formatCount(file.groups.length)} group${file.groups.length === 1 ? '' : 's'} (${[...(managed > 0 ? [`${formatCount(managed)} managed`] : []), ...(elsewhere > 0 ? [`${formatCount(elsewhere)} managed elsewhere`] : [])].join(', ')});`;
   io.stdout(`${options.file}: valid: ${formatCount(file.users.length)} user${file.users.length === 1 ? '' : 's'}${types ? ` (${types})` : ''}`
-    + ` in ${scopes.size} namespace${scopes.size === 1 ? '' : 's'}${accounts.length > 0 ? ` of ${accounts.join(', ')}` : ''};`
+    + ` in ${scopes.size} namespace${scopes.size === 1 ? '' : 's'}${accounts.length > 0 ? ` of ${accounts.join(', ')}` : ''};${groups}`
     + ` ${stacks.length} stack${stacks.length === 1 ? '' : 's'}${file.stacks !== undefined ? ' (pinned)' : ''}: ${stacks.join(', ')}\n`);
   return EXIT.OK;
 }
@@ -270,12 +287,21 @@ async function exportCommand(options: ExportCommandOptions, io: CliIo): Promise<
 }
 
 function exportSummary(result: UsersExport, output: string | undefined): string {
-  const lines = [`${output ? `wrote ${output}` : 'exported'}: ${formatCount(result.users)} user${result.users === 1 ? '' : 's'} of account ${result.awsAccountId} (${result.identityRegion}) in ${result.namespaces.length} namespace${result.namespaces.length === 1 ? '' : 's'}`
+  const groups = result.groups === 0 ? '' : ` and ${formatCount(result.groups)} group${result.groups === 1 ? '' : 's'} (${formatCount(result.memberships)} membership${result.memberships === 1 ? '' : 's'})`;
+  const lines = [`${output ? `wrote ${output}` : 'exported'}: ${formatCount(result.users)} user${result.users === 1 ? '' : 's'}${groups} of account ${result.awsAccountId} (${result.identityRegion}) in ${result.namespaces.length} namespace${result.namespaces.length === 1 ? '' : 's'}`
     + `${result.stacks > 1 ? `, ${result.stacks} stacks (pinned)` : ''}; ${formatCount(Object.values(result.calls).reduce((a, b) => a + b, 0))} QuickSight calls.`];
   if (result.orphaned.length > 0) lines.push(formatOrphanWarning(result.orphaned, 'export').trimEnd());
   if (result.leftOut.length > 0) {
     lines.push(`left out: ${result.leftOut.length} user${result.leftOut.length === 1 ? '' : 's'} no declaration can hold as ${result.leftOut.length === 1 ? 'it is' : 'they are'}; no deployment of the file touches ${result.leftOut.length === 1 ? 'it' : 'them'}:`);
     for (const u of result.leftOut) lines.push(`  - '${u.userName}' (namespace ${u.namespace}): ${u.reason}`);
+  }
+  if (result.leftOutGroups.length > 0) {
+    const one = result.leftOutGroups.length === 1;
+    lines.push(`left out: ${result.leftOutGroups.length} group${one ? '' : 's'} no declaration can hold as ${one ? 'it is' : 'they are'}, and ${one ? 'its' : 'their'} memberships; no deployment of the file touches ${one ? 'it' : 'them'}:`);
+    for (const g of result.leftOutGroups) lines.push(`  - group '${g.groupName}' (namespace ${g.namespace}): ${g.reason}`);
+  }
+  if (result.groupsManagedElsewhere) {
+    lines.push(`note: the ${result.groups === 1 ? 'group is' : `${formatCount(result.groups)} groups are`} IAM Identity Center's: declared managed: false (QuickSight refuses to create, change or delete them or their memberships in this account).`);
   }
   for (const e of result.iamErrors) lines.push(`warning: IAM could not be read: ${e.action}: ${e.name}: ${e.message}`);
   if (result.unconfirmedIamPaths.length > 0) {

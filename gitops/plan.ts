@@ -185,7 +185,7 @@ function planGroups(before: UsersFile | undefined, after: UsersFile, stackBefore
   let unchanged = 0;
   for (const group of after.groups) {
     const old = oldGroups.get(group.key);
-    const change = old ? compareGroups(old, group, stackBefore, stackAfter) : addedGroup(group, stackAfter);
+    const change = old ? compareGroups(old, group, stackBefore, stackAfter) : addedGroup(group);
     if (change) changes.push({ ...change, stackBefore: old && stackOf(old, stackBefore), stackAfter: stackOf(group, stackAfter) });
     else unchanged += 1;
   }
@@ -210,7 +210,7 @@ function describeGroup(group: DeclaredGroup) {
   };
 }
 
-function addedGroup(group: DeclaredGroup, stack: string | undefined): GroupChangeBody {
+function addedGroup(group: DeclaredGroup): GroupChangeBody {
   if (!group.managed) {
     return { ...describeGroup(group), kind: GroupChangeKind.ADD, destructive: false, fields: [], reason: 'managed: false: referred to, never created: it must exist in QuickSight before the deployment' };
   }
@@ -219,7 +219,7 @@ function addedGroup(group: DeclaredGroup, stack: string | undefined): GroupChang
     kind: GroupChangeKind.ADD,
     destructive: false,
     fields: groupFieldChanges(undefined, group),
-    reason: group.adoptExistingGroup ? `created in ${stack} (adopted if it exists already)` : `created in ${stack}; adoptExistingGroup is false: the deployment fails if the group exists already`,
+    reason: group.adoptExistingGroup ? 'created (adopted if it exists already)' : 'created; adoptExistingGroup is false: the deployment fails if the group exists already',
   };
 }
 

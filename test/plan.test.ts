@@ -365,12 +365,12 @@ users:
       },
       {
         kind: GroupChangeKind.ADD, groupName: 'marketing', namespace: 'default', awsAccountId: '123456789012', identityRegion: 'us-east-1', managed: true, line: 10,
-        destructive: false, fields: [{ field: 'description', after: 'Campaigns' }], reason: 'created in QuickSightUsers-groups (adopted if it exists already)', stackAfter: 'QuickSightUsers-groups',
+        destructive: false, fields: [{ field: 'description', after: 'Campaigns' }], reason: 'created (adopted if it exists already)', stackAfter: 'QuickSightUsers-groups',
       },
     ]);
     expect(json.changes).toEqual([]);
     expect(table.code).toBe(EXIT.OK);
-    expect(table.stdout).toMatch(/^\+ add +marketing +default +QuickSightUsers-groups +description: Campaigns; created in QuickSightUsers-groups \(adopted if it exists already\)$/m);
+    expect(table.stdout).toMatch(/^\+ add +marketing +default +QuickSightUsers-groups +description: Campaigns; created \(adopted if it exists already\)$/m);
     expect(table.stdout).toMatch(/^\+ add +hr +default +\(managed elsewhere\) +managed: false: referred to, never created/m);
     expect(table.stdout).toContain('No user changes: 3 users as declared.\nGroups: 2 changes: 2 to add; 0 destructive; 4 unchanged.\n');
   });

@@ -43,6 +43,9 @@ export function readDeclaredUser(properties: Record<string, unknown> | undefined
   }
   const groups = coerceGroups(props[GROUPS]);
   problems.push(...validateGroupNames(groups).map((issue) => formatGroupIssue(issue)));
+  if (spec.IdentityType === 'IAM_IDENTITY_CENTER' && Array.isArray(groups) && groups.length > 0) {
+    problems.push('Groups is not accepted when IdentityType is IAM_IDENTITY_CENTER: QuickSight refuses group changes for identities managed by IAM Identity Center (manage the membership there)');
+  }
   if (problems.length > 0) {
     const who = typeof spec.UserName === 'string' ? ` '${spec.UserName}'` : '';
     throw new HandlerError(`Invalid properties for QuickSight user${who}: ${problems.join('; ')}.`);

@@ -8,7 +8,7 @@ import {
 } from './model';
 import { normalizeGroupNames, validateGroupNames } from './group-model';
 import { QuickSightUserProvider } from './provider';
-import { dependOnGroup, placeMismatch, type IQuickSightGroup } from './quicksight-group';
+import { dependOnGroup, placeMismatch, QuickSightGroup, type IQuickSightGroup } from './quicksight-group';
 
 /** The CloudFormation resource type of a QuickSight user. */
 export const RESOURCE_TYPE = 'Custom::QuickSightUser';
@@ -338,6 +338,9 @@ export class QuickSightUser extends QuickSightUserBase implements ITaggable {
    * is the same as adding it once.
    */
   public addToGroup(group: IQuickSightGroup): void {
+    if (this.identityType === IdentityType.IAM_IDENTITY_CENTER) {
+      throw new Error(`QuickSightUser ${this.node.path}: an IAM_IDENTITY_CENTER user cannot be added to QuickSight groups: QuickSight refuses group changes for identities managed by IAM Identity Center, whose users take their groups from IAM Identity Center (manage the membership there)`);
+    }
     const mismatch = placeMismatch(this, group);
     if (mismatch) throw new Error(`QuickSightUser ${this.node.path}: ${mismatch}`);
     const problems = validateGroupNames([group.groupName], { isUnresolved });
@@ -447,9 +450,27 @@ function registerDuplicateCheck(user: QuickSightUser): void {
       }
       const duplicates = [...byKey.values()].filter((paths) => paths.length > 1).map((paths) =>
         `QuickSight user declared more than once (${paths.join(', ')}): each user (account, identity region, namespace, name) must be declared by one QuickSightUser only`);
-      return [...duplicates, ...mixedAuthenticationMethods(root)];
+      return [...duplicates, ...mixedAuthenticationMethods(root), ...groupsInIdentityCenterAccounts(root)];
     },
   });
+}
+
+/**
+ * An account whose users are IAM Identity Center users gets its groups from IAM Identity Center:
+ * QuickSight refuses CreateGroup there. A QuickSightGroup in such an account (where the app says so)
+ * could never deploy.
+ */
+function groupsInIdentityCenterAccounts(root: IConstruct): string[] {
+  const identityCenterAccounts = new Set<string>();
+  const groups: QuickSightGroup[] = [];
+  for (const construct of root.node.findAll()) {
+    if (construct instanceof QuickSightUser && !Token.isUnresolved(construct.awsAccountId) && construct._identityType === IdentityType.IAM_IDENTITY_CENTER) {
+      identityCenterAccounts.add(construct.awsAccountId);
+    }
+    if (construct instanceof QuickSightGroup) groups.push(construct);
+  }
+  return groups.filter((g) => identityCenterAccounts.has(g.awsAccountId)).map((g) =>
+    `QuickSightGroup ${g.node.path}: account ${g.awsAccountId} is declared with IAM Identity Center users, whose QuickSight groups come from IAM Identity Center: QuickSight refuses to create or change groups there, so manage this group in IAM Identity Center and import it with QuickSightGroup.fromGroupName`);
 }
 
 /**

@@ -186,6 +186,23 @@ describe('memberships of managed users: the Groups property', () => {
   });
 });
 
+describe('IAM Identity Center accounts', () => {
+  test('an IAM_IDENTITY_CENTER user cannot be added to a group', () => {
+    const stack = newStack();
+    const finance = QuickSightGroup.fromGroupName(stack, 'Finance', 'finance');
+    expect(() => new QuickSightUser(stack, 'Ivy', user('ivy', { identityType: IdentityType.IAM_IDENTITY_CENTER, groups: [finance] })))
+      .toThrow('QuickSightUser TestStack/Ivy: an IAM_IDENTITY_CENTER user cannot be added to QuickSight groups: QuickSight refuses group changes for identities managed by IAM Identity Center, whose users take their groups from IAM Identity Center (manage the membership there)');
+  });
+
+  test('a QuickSightGroup in an account declared with IAM Identity Center users is refused at synth', () => {
+    const app = new App();
+    const stack = newStack(app);
+    new QuickSightUser(stack, 'Ivy', user('ivy', { identityType: IdentityType.IAM_IDENTITY_CENTER }));
+    new QuickSightGroup(stack, 'Finance', { groupName: 'finance' });
+    expect(() => app.synth()).toThrow('QuickSightGroup TestStack/Finance: account 123456789012 is declared with IAM Identity Center users, whose QuickSight groups come from IAM Identity Center: QuickSight refuses to create or change groups there, so manage this group in IAM Identity Center and import it with QuickSightGroup.fromGroupName');
+  });
+});
+
 describe('QuickSightGroupMembership: users the app does not manage', () => {
   test('addMember with an imported user adds one membership resource next to the group, after it (one per member name)', () => {
     const stack = newStack();

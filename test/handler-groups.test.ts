@@ -317,6 +317,12 @@ describe('user memberships (Groups)', () => {
     expect(groupsOf('alice')).toEqual(['analysts']);
   });
 
+  test('Groups on an IAM_IDENTITY_CENTER user: FAILED before any call', async () => {
+    const reason = await failureOf(createEvent(quickSightUser('ivy', { IdentityType: 'IAM_IDENTITY_CENTER', Groups: ['analysts'] })));
+    expect(reason).toContain('Groups is not accepted when IdentityType is IAM_IDENTITY_CENTER: QuickSight refuses group changes for identities managed by IAM Identity Center (manage the membership there)');
+    expect(emulator().calls).toEqual([]);
+  });
+
   test('Groups with a broken name: FAILED naming it, before any call', async () => {
     const reason = await failureOf(createEvent(quickSightUser('alice', { Groups: ['ok', 'tab\there', 'ok'] })));
     expect(reason).toContain("Groups 'tab\\there' has a group name that may only contain characters U+0020 to U+00FF");

@@ -5,12 +5,16 @@
 // fields, identity type and namespace changed, users moved between the stacks, removal policy
 // changed; some with another resource failing at a random point, answers lost and events
 // delivered again, or a fault window: throttling, 500, 503, dropped connections), stack deletes,
-// and edits by hand (a user deleted, a user made under a name the app declares, a tag changed).
+// and edits by hand (a user deleted, a user made under a name the app declares, a tag changed, a
+// membership added or removed). Users are declared in groups that exist in the account (imported
+// by name): their memberships change with their declarations.
 // After every stack operation the model's invariant is checked against the emulator
 // (test/model/model.ts): declared users exist exactly as declared, users a successful deployment
 // stopped declaring are gone (except RETAIN, and cleanup Deletes that failed and said so), users
 // made by hand are never deregistered unless a successful deployment stopped declaring them, and
-// nothing outside the operation is touched.
+// nothing outside the operation is touched; memberships change only as the declarations say
+// (each checked user in exactly its declared groups plus memberships made by hand, a rollback
+// leaving every membership as it was), except the known limits below.
 //
 //   npx jest test/lifecycle-model.test.ts          fixed seeds, a fixed number of sequences (npm test)
 //   MODEL_LONG=1 npx jest test/lifecycle-model.test.ts   thousands of operations (npm run reliability -- --long)
@@ -20,7 +24,7 @@ import { PREVIOUS_OWNER_TAG_KEY } from '../lib/model';
 import { SdkQuickSightUsers } from '../lambda/quicksight';
 import { useEmulator } from './handler-harness';
 import {
-  commandArbs, deleteByHand, editTagByHand, emptyFigures, InvariantViolation, makeByHand, runStackOperation, SequenceEnded, setUp, type Figures, type OpOptions, type Real,
+  commandArbs, deleteByHand, editMembershipByHand, editTagByHand, emptyFigures, InvariantViolation, makeByHand, runStackOperation, SequenceEnded, setUp, type Figures, type OpOptions, type Real,
 } from './model/commands';
 import type { ModelState, Tolerance } from './model/model';
 import { NAMES, synthStats, type Decl, type Revision, type StackKey } from './model/universe';
@@ -51,7 +55,9 @@ const LONG_MINUTES = Number(process.env.MODEL_MINUTES ?? 15);
  * owner marker was removed by hand (split-loss). Each is a named scenario below, so the rest of the
  * invariant holds strictly around them. MODEL_TOLERATE replaces the list (MODEL_TOLERATE=none: strict).
  */
-const KNOWN_LIMITS: Tolerance[] = ['rollback-drift', 'retain-takeover', 'stale-previous-owner', 'split-loss'];
+const KNOWN_LIMITS: Tolerance[] = [
+  'rollback-drift', 'retain-takeover', 'stale-previous-owner', 'split-loss', 'membership-drift', 'rollback-membership', 'takeover-membership',
+];
 const TOLERATE = new Set((process.env.MODEL_TOLERATE === undefined ? KNOWN_LIMITS : process.env.MODEL_TOLERATE.split(',').filter((t) => t && t !== 'none')) as Tolerance[]);
 
 const totals: Figures = emptyFigures();
@@ -138,6 +144,9 @@ describe('the model catches a broken handler', () => {
       const describe = api.describe.bind(api);
       api.update = async (address) => describe(address);
     }],
+    ['one that never adds a member to a group', (api) => { api.addMember = async () => undefined; }],
+    ['one that never removes a member from a group', (api) => { api.removeMember = async () => undefined; }],
+    ['one that believes an adopted user is already in every group (an adoption joins none)', (api) => { api.listUserGroups = async () => ['g1', 'g2']; }],
   ];
   for (const [name, breakIt] of mutants) {
     test(name, async () => {
@@ -343,6 +352,67 @@ describe('counterexamples found by the model, as named regression scenarios', ()
       (m, r) => makeByHand(m, r, 'default/ann'),
       deploy('UsersA', [u(0, 'ann')], { failAfter: 1, faults: { kind: 'operation down', operation: 'UntagResource' } }),
     ]);
+  });
+});
+
+describe('memberships: the known limits and the strict rules around them, as named scenarios', () => {
+  test('a membership change, then its reversal, and a rolled-back change: each user in exactly its declared groups (strict)', async () => {
+    await replaySequence([
+      deploy('UsersA', [u(0, 'ann', { groups: 1 }), u(1, 'ben', { groups: 3 }), u(2, 'cat', { ns: 1, groups: 2 })]),
+      deploy('UsersA', [u(0, 'ann', { groups: 2 }), u(1, 'ben'), u(2, 'cat', { ns: 1, groups: 3 })]),
+      deploy('UsersA', [u(0, 'ann', { groups: 3 }), u(1, 'ben', { groups: 1 }), u(2, 'cat', { ns: 1 })], { failAfter: 2 }),
+      deploy('UsersA', [u(0, 'ann', { groups: 1 }), u(1, 'ben', { groups: 3 }), u(2, 'cat', { ns: 1, groups: 2 })]),
+    ]);
+  });
+
+  test('a membership made by hand stays through membership changes and stack deletes of other users (strict)', async () => {
+    await replaySequence([
+      (m, r) => makeByHand(m, r, 'default/ann'),
+      (m, r) => editMembershipByHand(m, r, 'default/ann', 'g2', true),
+      deploy('UsersA', [u(0, 'ann', { groups: 1 }), u(1, 'ben', { groups: 2 })]),
+      deploy('UsersA', [u(0, 'ann'), u(1, 'ben', { groups: 2 })]),
+      deploy('UsersB', [u(0, 'cat', { groups: 3 })]),
+      (m, r) => runStackOperation(m, r, 'UsersB', 'delete', [], { replay: 'none', replaySeed: 0, concurrency: 1 }),
+    ]);
+  });
+
+  test('strict mode catches a declared membership removed by hand and not restored by a later update (known limit membership-drift: restored only when the Groups name it anew)', async () => {
+    const steps: Step[] = [
+      deploy('UsersA', [u(0, 'ann', { groups: 1 })]),
+      (m, r) => editMembershipByHand(m, r, 'default/ann', 'g1', false),
+      deploy('UsersA', [u(0, 'ann', { groups: 1, role: 1 })]),
+    ];
+    await expect(replaySequence(steps)).rejects.toThrow(/\[membership drifted\] default\/ann is in \[\], but UsersA\/S0=default\/ann AUTHOR in g1 declares \[g1\]; missing g1/);
+    await replaySequence([...steps, deploy('UsersA', [u(0, 'ann', { role: 1 })]), deploy('UsersA', [u(0, 'ann', { groups: 1, role: 1 })])], 'membership-drift');
+  });
+
+  test('strict mode catches a rolled-back adoption that leaves the membership it added (known limit rollback-membership)', async () => {
+    const steps: Step[] = [
+      (m, r) => makeByHand(m, r, 'default/ann'),
+      deploy('UsersA', [u(0, 'ann', { groups: 1 })], { failAfter: 1 }),
+    ];
+    await expect(replaySequence(steps)).rejects.toThrow(/\[membership added\] default\/ann joined g1 in UsersA's deployment \(rolled-back\)/);
+    await replaySequence(steps, 'rollback-membership');
+  });
+
+  test('strict mode catches a rolled-back update that removes a membership made by hand which it also declared (known limit rollback-membership)', async () => {
+    const steps: Step[] = [
+      deploy('UsersA', [u(0, 'ann')]),
+      (m, r) => editMembershipByHand(m, r, 'default/ann', 'g2', true),
+      deploy('UsersA', [u(0, 'ann', { groups: 2 })], { failAfter: 1 }),
+    ];
+    await expect(replaySequence(steps)).rejects.toThrow(/\[membership lost\] default\/ann left g2 in UsersA's deployment \(rolled-back\)/);
+    await replaySequence(steps, 'rollback-membership');
+  });
+
+  test('strict mode catches a user moved to the other stack keeping the membership only its old declaration named (known limit takeover-membership)', async () => {
+    const steps: Step[] = [
+      deploy('UsersA', [u(0, 'ann', { groups: 1 }), u(1, 'ben')]),
+      deploy('UsersB', [u(0, 'ann', { groups: 2 })]),
+      deploy('UsersA', [u(1, 'ben')]),
+    ];
+    await expect(replaySequence(steps)).rejects.toThrow(/\[membership drifted\] default\/ann is in \[g1, g2\], but UsersB\/S0=default\/ann in g2 declares \[g2\]; also in g1/);
+    await replaySequence(steps, 'takeover-membership');
   });
 });
 

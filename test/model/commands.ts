@@ -1,6 +1,7 @@
 // The commands of the model-based test (fast-check's fc.commands / fc.asyncModelRun): deploy a
 // changed app (both stacks, the stack a user moves to first), delete a stack, and edits by hand
-// (a user deleted, a user made under a name a revision declares, a tag changed). A deployment may
+// (a user deleted, a user made under a name a revision declares, a tag changed, a membership
+// added or removed). A deployment may
 // have another resource fail at a given point (rollback), answers lost and the events delivered
 // again, a fault window in the emulator, or two events at once. After every stack operation the
 // model's invariant is checked against the emulator's users (model.ts).
@@ -10,9 +11,11 @@ import { CloudFormationSimulator, type EventRecord, type OperationResult, type S
 import type { EmulatedUser, FaultKind, QuickSightEmulator } from '../emulator/quicksight-emulator';
 import { mulberry32 } from '../emulator/faults';
 import { DEFAULT_PSEUDO, handlerPolicyOf } from '../security/handler-policy';
-import { applyOperation, declarersOf, forgetMarkers, initialModel, otherStack, verify, type ModelState, type Operation, type Tolerance, type Violation } from './model';
 import {
-  ACCOUNT, addrOf, addrOfArn, ALL_ADDRS, describeRevision, iamArnOf, identityTypeOf, NAMES, ROLES, sameIdentity,
+  applyOperation, declarersOf, forgetMarkers, forgetMemberships, initialModel, membershipKey, otherStack, verify, type ModelState, type Operation, type Tolerance, type Violation,
+} from './model';
+import {
+  ACCOUNT, addrOf, addrOfArn, ALL_ADDRS, describeRevision, GROUPS, groupNamesOf, iamArnOf, identityTypeOf, NAMES, NAMESPACES, ROLES, sameIdentity,
   SLOTS, sortRevision, STACKS, TAG_SETS, templateOf, type Addr, type Decl, type Revision, type StackKey,
 } from './universe';
 import { OWNER_TAG_KEY } from '../../lib/model';
@@ -77,6 +80,8 @@ export function setUp(
   emulator.reset();
   emulator.setPolicy(undefined);
   emulator.addNamespace(ACCOUNT, 'finance');
+  // The groups the declarations name exist before any stack, in each namespace (imported by name).
+  for (const namespace of NAMESPACES) for (const groupName of GROUPS) emulator.putGroup({ accountId: ACCOUNT, namespace, groupName });
   const knobs = { UsersA: { ...DEFAULT_KNOBS }, UsersB: { ...DEFAULT_KNOBS } };
   const simulator = (stackName: StackKey) => new CloudFormationSimulator({
     stackName,
@@ -111,7 +116,10 @@ export type FaultPlan =
   /** One QuickSight operation answers 503 throughout the operation. */
   | { readonly kind: 'operation down'; readonly operation: string };
 
-const OPERATIONS = ['RegisterUser', 'DescribeUser', 'UpdateUser', 'DeleteUser', 'ListTagsForResource', 'TagResource', 'UntagResource'] as const;
+const OPERATIONS = [
+  'RegisterUser', 'DescribeUser', 'UpdateUser', 'DeleteUser', 'ListTagsForResource', 'TagResource', 'UntagResource',
+  'CreateGroupMembership', 'DeleteGroupMembership', 'ListUserGroups',
+] as const;
 
 export interface OpOptions {
   /** Another resource fails after this many of ours succeeded (the stack rolls back). */
@@ -163,6 +171,16 @@ function snapshot(emulator: QuickSightEmulator): Map<Addr, EmulatedUser> {
     if (addr) users.set(addr, u);
   }
   return users;
+}
+
+/** The groups each present user is in, by address. */
+function groupsSnapshot(emulator: QuickSightEmulator): Map<Addr, string[]> {
+  const groups = new Map<Addr, string[]>();
+  for (const u of emulator.users()) {
+    const addr = addrOfArn(u.arn);
+    if (addr) groups.set(addr, emulator.groupsOf(ACCOUNT, u.namespace, u.userName));
+  }
+  return groups;
 }
 
 /** The logical id of a slot (S0..S3 plus CDK's hash of the path; the same in every revision and stack). */
@@ -228,6 +246,7 @@ export async function runStackOperation(
   const st = m.stacks[stack];
   const previous = st.live ? st.declared : [];
   const before = snapshot(r.emulator);
+  const groupsBefore = groupsSnapshot(r.emulator);
   const released = cfn.released.length;
   const eventCount = cfn.events.length;
   const violations: Violation[] = [];
@@ -321,6 +340,7 @@ export async function runStackOperation(
   const op: Operation = {
     stack, stackId, kind, previous, wasLive: st.live, attempted: kind === 'deploy' ? attempted : [], outcome, before, after, reported,
     retainedInRollback: outcome === 'rolled-back' ? retainedInRollback : new Map(), forward, refused: new Set(refusals.keys()),
+    groupsBefore, groupsAfter: groupsSnapshot(r.emulator),
   };
   const effects = applyOperation(m, op);
   violations.push(...verify(m, op, effects, (s, slot) => r.stacks[s].ownerOf(logicalIdOf(slot))));
@@ -372,7 +392,7 @@ export type Mutation =
   | { readonly kind: 'set'; readonly stack: number; readonly decl: Decl }
   | { readonly kind: 'remove' | 'identity' | 'namespace' | 'policy'; readonly stack: number; readonly slot: number }
   | { readonly kind: 'rename'; readonly stack: number; readonly slot: number; readonly name: number }
-  | { readonly kind: 'field'; readonly stack: number; readonly slot: number; readonly field: 'email' | 'role' | 'tags'; readonly value: number }
+  | { readonly kind: 'field'; readonly stack: number; readonly slot: number; readonly field: 'email' | 'role' | 'tags' | 'groups'; readonly value: number }
   | { readonly kind: 'move'; readonly stack: number; readonly slot: number; readonly toSlot: number }
   | { readonly kind: 'revert'; readonly stack: number };
 
@@ -383,6 +403,7 @@ export const declArb: fc.Arbitrary<Decl> = fc.record({
   iam: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
   email: fc.nat(1), role: fc.nat(ROLES.length - 1), tags: fc.nat(TAG_SETS.length - 1),
   retain: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+  groups: fc.nat(3),
 });
 
 export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
@@ -390,6 +411,7 @@ export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('remove' as const), stack: stackArb, slot: slotArb }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('rename' as const), stack: stackArb, slot: slotArb, name: fc.nat(NAMES.length - 1) }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('field' as const), stack: stackArb, slot: slotArb, field: fc.constantFrom('email' as const, 'role' as const, 'tags' as const), value: fc.nat(2) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('field' as const), stack: stackArb, slot: slotArb, field: fc.constant('groups' as const), value: fc.nat(3) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('identity' as const), stack: stackArb, slot: slotArb }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('namespace' as const), stack: stackArb, slot: slotArb }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('policy' as const), stack: stackArb, slot: slotArb }) },
@@ -431,7 +453,7 @@ export function mutate(m: ModelState, app: Record<StackKey, Revision>, mutation:
         case 'identity': changed = { ...d, iam: !d.iam }; break;
         case 'namespace': changed = { ...d, ns: 1 - d.ns }; break;
         case 'policy': changed = { ...d, retain: !d.retain }; break;
-        case 'field': changed = { ...d, [mutation.field]: mutation.value % (mutation.field === 'email' ? 2 : 3) }; break;
+        case 'field': changed = { ...d, [mutation.field]: mutation.value % (mutation.field === 'email' ? 2 : mutation.field === 'groups' ? 4 : 3) }; break;
       }
       next = { ...app, [stack]: replace(d.slot, changed) };
     }
@@ -514,6 +536,7 @@ export function deleteByHand(m: ModelState, r: Real, addr: Addr): void {
   m.protectedAddrs.delete(addr);
   m.holders.delete(addr);
   forgetMarkers(m, addr);
+  forgetMemberships(m, addr);
   for (const d of declarersOf(m, addr)) {
     d.state.missingOk = true;
     d.state.exact = false;
@@ -533,6 +556,7 @@ export function makeByHand(m: ModelState, r: Real, addr: Addr, options: { iam?: 
   m.protectedAddrs.set(addr, 'made by hand');
   m.holders.set(addr, 'none');
   forgetMarkers(m, addr);
+  forgetMemberships(m, addr);
   for (const d of declarersOf(m, addr)) {
     d.state.missingOk = false;
     d.state.exact = false;
@@ -624,16 +648,57 @@ export class HandTag implements Cmd {
   }
 }
 
+/** Adds a user to a group by hand, or removes it from one (in the console). */
+export function editMembershipByHand(m: ModelState, r: Real, addr: Addr, group: string, join: boolean): void {
+  const [ns, name] = addr.split('/');
+  const key = membershipKey(addr, group);
+  const declared = declarersOf(m, addr).some((d) => groupNamesOf(d.decl.groups ?? 0).includes(group));
+  if (join) {
+    r.emulator.addMember(ACCOUNT, ns, group, name);
+    m.droppedByHand.delete(key);
+    if (!declared) m.handMembers.add(key);
+  } else {
+    r.emulator.removeMember(ACCOUNT, ns, group, name);
+    m.handMembers.delete(key);
+    m.leftBehind.delete(key);
+    if (declared) m.droppedByHand.add(key);
+  }
+  countEdit(r, join ? 'membership added by hand' : 'membership removed by hand', `user ${addr} ${join ? 'added to' : 'removed from'} group ${group} by hand${declared ? ' (declared)' : ''}`);
+}
+
+/** A membership changed by hand: a present user added to a group it is not in, or removed from one it is in. */
+export class HandMembership implements Cmd {
+  private resolved = '';
+  constructor(readonly pick: number, readonly group: number) {}
+  check(): boolean {
+    return true;
+  }
+  async run(m: ModelState, r: Real): Promise<void> {
+    const present = [...snapshot(r.emulator).keys()].sort();
+    if (present.length === 0) return;
+    const addr = present[this.pick % present.length];
+    const [ns, name] = addr.split('/');
+    const group = GROUPS[this.group % GROUPS.length];
+    const join = !r.emulator.groupsOf(ACCOUNT, ns, name).includes(group);
+    this.resolved = ` => ${addr} ${join ? '+' : '-'}${group}`;
+    editMembershipByHand(m, r, addr, group, join);
+  }
+  toString(): string {
+    return `HandMembership(${this.pick}, ${this.group})${this.resolved}`;
+  }
+}
+
 export function commandArbs(): Array<fc.Arbitrary<Cmd>> {
   const deployApp = fc.tuple(fc.array(mutationArb, { minLength: 1, maxLength: 3 }), fc.boolean(), opOptionsArb, opOptionsArb)
     .map(([mutations, bFirst, a, b]) => new DeployApp(mutations, bFirst, [a, b]));
   return [
-    // fc.commands picks among these uniformly: deployments are half of the commands.
+    // fc.commands picks among these uniformly: deployments are four in nine of the commands.
     deployApp, deployApp, deployApp, deployApp,
     fc.tuple(fc.constantFrom(...STACKS), opOptionsArb).map(([stack, options]) => new DeleteStack(stack, options)),
     fc.nat().map((pick) => new HandDelete(pick)),
     fc.tuple(fc.nat(), fc.boolean(), fc.nat(2), fc.boolean()).map(([pick, iam, role, stray]) => new HandCreate(pick, iam, role, stray)),
     fc.tuple(fc.nat(), fc.nat(2)).map(([pick, variant]) => new HandTag(pick, variant)),
+    fc.tuple(fc.nat(), fc.nat(1)).map(([pick, group]) => new HandMembership(pick, group)),
   ];
 }
 

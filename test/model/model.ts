@@ -15,7 +15,7 @@
 import { isMarkerTagKey, OWNER_TAG_KEY } from '../../lib/model';
 import type { EmulatedUser } from '../emulator/quicksight-emulator';
 import {
-  addrOf, ALL_ADDRS, describeDecl, emailOf, iamArnOf, identityTypeOf, NAMES, ROLES, sameIdentity, sameProperties, STACKS, TAG_SETS,
+  addrOf, ALL_ADDRS, describeDecl, emailOf, groupNamesOf, iamArnOf, identityTypeOf, NAMES, ROLES, sameIdentity, sameProperties, STACKS, TAG_SETS,
   type Addr, type Decl, type Revision, type StackKey,
 } from './universe';
 
@@ -60,6 +60,20 @@ export interface ModelState {
   unmarkedByHand: Set<Addr>;
   /** Users taken over while their marker was removed by hand and another stack declared them: no previous owner recorded. */
   unmarkedTakeover: Set<Addr>;
+  /**
+   * Memberships (`<addr>><group>`) a declaration names that were removed by hand: the handler
+   * applies only the difference between a user's old and new Groups, so they stay removed until the
+   * user is registered or adopted, or its Groups name the group anew (known limit membership-drift).
+   */
+  droppedByHand: Set<string>;
+  /** Memberships made by hand that no declaration has named since: they stay. */
+  handMembers: Set<string>;
+  /**
+   * Memberships that a declaration made and that no declaration names any more, but that no
+   * in-place update removed: the user was taken over by a resource that does not name the group
+   * (known limit takeover-membership), or a rolled-back adoption added them (rollback-membership).
+   */
+  leftBehind: Set<string>;
   /** Each stack's current id (a stack created again gets a new one: its resources are other resources). */
   stackIds: Record<StackKey, string>;
   /** Known limits the model accepts (each exactly that class; the rest of the invariant strictly). */
@@ -80,13 +94,24 @@ export interface ModelState {
  *   declares it, has no previous owner recorded: when the taker stops declaring it, it goes;
  * - 'stuck-rollback': a rollback that cannot complete without faults ends the sequence there.
  */
-export type Tolerance = 'rollback-drift' | 'retain-takeover' | 'stale-previous-owner' | 'split-loss' | 'stuck-rollback';
+export type Tolerance = 'rollback-drift' | 'retain-takeover' | 'stale-previous-owner' | 'split-loss' | 'stuck-rollback'
+  | 'membership-drift' | 'rollback-membership' | 'takeover-membership';
+// Memberships (the Groups of a declaration):
+// - 'membership-drift': a declared membership removed by hand (or a group's members dropped by
+//   QuickSight) comes back only when the user is registered or adopted, or its Groups name the
+//   group anew: an Update applies only the difference between the old and new Groups;
+// - 'rollback-membership': a rolled-back deployment that adopted a user leaves the memberships the
+//   adoption added (a rollback Delete makes no membership calls), and the rollback of an update
+//   that declared a membership the user already had by hand removes it (memberships carry no marker);
+// - 'takeover-membership': a user taken over by another resource (a construct id change, a move to
+//   the other stack) keeps the memberships its previous resource declared and the new one does not.
 
 export function initialModel(tolerate: ReadonlySet<Tolerance> = new Set()): ModelState {
   const stack = (): StackModel => ({ live: false, declared: [], slots: new Map() });
   return {
     intended: { UsersA: [], UsersB: [] }, stacks: { UsersA: stack(), UsersB: stack() }, protectedAddrs: new Map(), holders: new Map(),
-    takenFrom: new Map(), stale: new Set(), unmarkedByHand: new Set(), unmarkedTakeover: new Set(), stackIds: { UsersA: '', UsersB: '' }, tolerate,
+    takenFrom: new Map(), stale: new Set(), unmarkedByHand: new Set(), unmarkedTakeover: new Set(),
+    droppedByHand: new Set(), handMembers: new Set(), leftBehind: new Set(), stackIds: { UsersA: '', UsersB: '' }, tolerate,
   };
 }
 
@@ -125,6 +150,64 @@ export interface Operation {
   readonly forward: ReadonlyMap<number, 'SUCCESS' | 'FAILED'>;
   /** Slots whose user the handler refuses to take over (another identity type): it is left untouched. */
   readonly refused: ReadonlySet<number>;
+  /** The groups each user was in before and after the operation (users present only). */
+  readonly groupsBefore: ReadonlyMap<Addr, readonly string[]>;
+  readonly groupsAfter: ReadonlyMap<Addr, readonly string[]>;
+}
+
+/** A membership's key in the model's sets. */
+export const membershipKey = (addr: Addr, group: string): string => `${addr}>${group}`;
+
+/** Forgets what the model knows of a membership (it was declared anew, or removed). */
+function forgetMembership(model: ModelState, addr: Addr, group: string): void {
+  const key = membershipKey(addr, group);
+  model.droppedByHand.delete(key);
+  model.handMembers.delete(key);
+  model.leftBehind.delete(key);
+}
+
+/** Forgets every membership of a user (deregistered, or registered anew). */
+export function forgetMemberships(model: ModelState, addr: Addr): void {
+  for (const set of [model.droppedByHand, model.handMembers, model.leftBehind]) {
+    for (const key of [...set]) if (key.startsWith(`${addr}>`)) set.delete(key);
+  }
+}
+
+/** What the successful deployment's events did to the memberships the model tracks. */
+function applyMemberships(model: ModelState, op: Operation): void {
+  const previousOf = (slot: number) => op.previous.find((p) => p.slot === slot);
+  for (const d of op.attempted) {
+    const p = previousOf(d.slot);
+    if (p && sameProperties(p, d)) continue;
+    const addr = addrOf(d);
+    const declared = groupNamesOf(d.groups ?? 0);
+    if (!op.before.has(addr)) {
+      // Registered: in exactly its declared groups.
+      forgetMemberships(model, addr);
+    } else if (!p || !sameIdentity(p, d)) {
+      // Adopted: joins the declared groups; the memberships it had stay. Those a declaration made
+      // (neither made by hand nor named by this one) are left behind by the takeover.
+      for (const g of declared) forgetMembership(model, addr, g);
+      for (const g of op.groupsBefore.get(addr) ?? []) {
+        if (!declared.includes(g) && !model.handMembers.has(membershipKey(addr, g))) model.leftBehind.add(membershipKey(addr, g));
+      }
+    } else {
+      // In place: the difference applied.
+      const before = groupNamesOf(p.groups ?? 0);
+      for (const g of [...declared.filter((x) => !before.includes(x)), ...before.filter((x) => !declared.includes(x))]) forgetMembership(model, addr, g);
+    }
+  }
+}
+
+/** Keeps the membership sets to memberships that exist (and, for drops, to users that exist). */
+function pruneMemberships(model: ModelState, op: Operation): void {
+  const exists = (key: string) => {
+    const at = key.lastIndexOf('>');
+    return (op.groupsAfter.get(key.slice(0, at)) ?? []).includes(key.slice(at + 1));
+  };
+  for (const key of [...model.handMembers]) if (!exists(key)) model.handMembers.delete(key);
+  for (const key of [...model.leftBehind]) if (!exists(key)) model.leftBehind.delete(key);
+  for (const key of [...model.droppedByHand]) if (!op.groupsAfter.has(key.slice(0, key.lastIndexOf('>'))) || exists(key)) model.droppedByHand.delete(key);
 }
 
 export interface Effects {
@@ -250,6 +333,7 @@ export function applyOperation(model: ModelState, op: Operation): Effects {
   };
 
   if (op.outcome === 'succeeded') {
+    applyMemberships(model, op);
     const slots = new Map<number, SlotState>();
     for (const d of op.attempted) {
       const p = previousOf(d.slot);
@@ -345,6 +429,14 @@ export function applyOperation(model: ModelState, op: Operation): Effects {
     st.declared = [];
     st.slots = new Map();
   }
+  if (op.outcome === 'rolled-back' && model.tolerate.has('rollback-membership')) {
+    // Memberships a rolled-back adoption added stay (the rollback-membership limit).
+    for (const [addr, after] of op.groupsAfter) {
+      const before = op.groupsBefore.get(addr);
+      if (before) for (const g of after) if (!before.includes(g)) model.leftBehind.add(membershipKey(addr, g));
+    }
+  }
+  pruneMemberships(model, op);
   return effects;
 }
 
@@ -382,7 +474,8 @@ function sorted(record: Readonly<Record<string, string>>): Record<string, string
   return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
-export type ViolationKind = 'lost' | 're-registered' | 'leaked' | 'drifted' | 'touched' | 'unexpected outcome' | 'stuck' | 'iam refused' | 'model and simulator disagree';
+export type ViolationKind = 'lost' | 're-registered' | 'leaked' | 'drifted' | 'touched' | 'unexpected outcome' | 'stuck' | 'iam refused' | 'model and simulator disagree'
+  | 'membership lost' | 'membership added' | 'membership drifted';
 
 export interface Violation {
   readonly kind: ViolationKind;
@@ -431,6 +524,64 @@ export function verify(model: ModelState, op: Operation, effects: Effects, owner
     }
     if (!effects.scope.has(addr) && b && a && JSON.stringify(b) !== JSON.stringify(a)) {
       add('touched', `${addr} is not named by ${op.stack}'s operation, and changed: ${JSON.stringify(b)} -> ${JSON.stringify(a)}`);
+    }
+  }
+  violations.push(...verifyMemberships(model, op));
+  return violations;
+}
+
+/**
+ * The memberships after one operation. A successful deployment changes a user's memberships only
+ * as its declarations say: an in-place update adds the groups its Groups gained and removes the
+ * ones they lost; a registration or adoption adds the declared ones; nothing else is removed, and
+ * each user of the stack whose declaration the model checks exactly is in exactly its declared
+ * groups plus memberships made by hand that no declaration named since. A rollback leaves every
+ * membership as it was; a stack delete removes none (QuickSight drops a deregistered user's).
+ */
+function verifyMemberships(model: ModelState, op: Operation): Violation[] {
+  const violations: Violation[] = [];
+  const add = (kind: ViolationKind, text: string) => violations.push({ kind, text });
+  const tolerate = (t: Tolerance) => model.tolerate.has(t);
+  const groupsOf = (d: Decl | undefined) => groupNamesOf(d?.groups ?? 0);
+  for (const [addr, after] of op.groupsAfter) {
+    if (op.reported.has(addr)) continue;
+    const before = op.before.get(addr)?.principalId === op.after.get(addr)?.principalId ? op.groupsBefore.get(addr) : undefined;
+    const attempted = op.kind === 'deploy' ? op.attempted.filter((d) => addrOf(d) === addr) : [];
+    const inPlace = attempted.map((d) => [op.previous.find((p) => p.slot === d.slot), d] as const)
+      .filter((pair): pair is readonly [Decl, Decl] => pair[0] !== undefined && sameIdentity(pair[0], pair[1]) && addrOf(pair[0]) === addr);
+    const takenOver = attempted.filter((d) => { const p = op.previous.find((x) => x.slot === d.slot); return !p || !sameIdentity(p, d); });
+    let mayAdd: string[];
+    let mayRemove: string[];
+    if (op.outcome === 'succeeded') {
+      mayAdd = attempted.flatMap(groupsOf);
+      mayRemove = inPlace.flatMap(([p, d]) => groupsOf(p).filter((g) => !groupsOf(d).includes(g)));
+    } else if (op.outcome === 'rolled-back') {
+      mayAdd = tolerate('rollback-membership') ? takenOver.flatMap(groupsOf) : [];
+      mayRemove = tolerate('rollback-membership') ? inPlace.flatMap(([p, d]) => groupsOf(d).filter((g) => !groupsOf(p).includes(g))) : [];
+      if (!before) mayAdd = attempted.flatMap(groupsOf);
+    } else {
+      mayAdd = [];
+      mayRemove = [];
+    }
+    const base = before ?? [];
+    const removed = base.filter((g) => !after.includes(g) && !mayRemove.includes(g));
+    const added = after.filter((g) => !base.includes(g) && !mayAdd.includes(g));
+    const what = `${op.stack}'s ${op.kind === 'deploy' ? `deployment (${op.outcome})` : 'deletion'}`;
+    if (removed.length > 0) add('membership lost', `${addr} left ${removed.join(', ')} in ${what}, which did not declare that change (before: [${base.join(', ')}], after: [${after.join(', ')}])`);
+    if (added.length > 0) add('membership added', `${addr} joined ${added.join(', ')} in ${what}, which did not declare it (before: [${base.join(', ')}], after: [${after.join(', ')}])`);
+  }
+  if (op.outcome !== 'succeeded') return violations;
+  for (const d of model.stacks[op.stack].declared) {
+    const addr = addrOf(d);
+    const after = op.groupsAfter.get(addr);
+    const state = model.stacks[op.stack].slots.get(d.slot);
+    if (!after || !state?.exact || state.missingOk || op.reported.has(addr)) continue;
+    const declared = groupsOf(d);
+    const missing = declared.filter((g) => !after.includes(g) && !(tolerate('membership-drift') && model.droppedByHand.has(membershipKey(addr, g))));
+    const extra = after.filter((g) => !declared.includes(g) && !model.handMembers.has(membershipKey(addr, g))
+      && !((tolerate('takeover-membership') || tolerate('rollback-membership')) && model.leftBehind.has(membershipKey(addr, g))));
+    if (missing.length > 0 || extra.length > 0) {
+      add('membership drifted', `${addr} is in [${after.join(', ')}], but ${op.stack}/${describeDecl(d)} declares [${declared.join(', ')}]${missing.length > 0 ? `; missing ${missing.join(', ')}` : ''}${extra.length > 0 ? `; also in ${extra.join(', ')}, which no declaration names and no one made by hand` : ''}`);
     }
   }
   return violations;

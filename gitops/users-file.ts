@@ -304,7 +304,7 @@ export function parseUsersFile(content: string, path: string, overrides: UsersFi
     ];
     issues.push({ ...issue, message: `${issue.message} (inherited by ${counts.join(' and ')})` });
   }
-  issues.push(...duplicates(users, path), ...groupDuplicates(groups, path), ...mixedAuthenticationMethods(users, path));
+  issues.push(...duplicates(users, path), ...groupDuplicates(groups, path), ...mixedAuthenticationMethods(users, path), ...groupsInIdentityCenterAccounts(groups, users, path));
 
   if (issues.length > 0) throw new UsersFileError(issues.sort((a, b) => a.line - b.line || a.column - b.column));
   return { path, stackName: file.data?.stackName ?? DEFAULT_STACK_NAME, stacks: file.data?.stacks, users, groups };
@@ -383,7 +383,12 @@ function declare(raw: RawUser, index: number, defaults: RawDefaults, broken: Set
     badNames.add(j);
     report(j, formatGroupIssue(issue, true));
   }
-  if (specIsValid) {
+  if (specIsValid && spec.IdentityType === IdentityType.IAM_IDENTITY_CENTER && groupNames.length > 0) {
+    // The construct's rule (QuickSightUser.addToGroup): QuickSight refuses group changes for them.
+    const message = 'groups cannot be given to an IAM_IDENTITY_CENTER user: QuickSight refuses group changes for identities managed by IAM Identity Center, whose users take their groups from IAM Identity Center (manage the membership there)';
+    if (groupSource === 'defaults') inheritedIssues.push({ ...at.position(['defaults', 'groups']), message: `defaults: ${message}; set \`groups: []\` on those users` });
+    else issues.push({ ...at.position([...userPath, 'groups']), user: label, message });
+  } else if (specIsValid) {
     groupNames.forEach((name, j) => {
       if (badNames.has(j) || groups.brokenNames.has(name)) return;
       const key = [spec.AwsAccountId, spec.IdentityRegion, spec.Namespace, name].join('|');
@@ -588,6 +593,25 @@ function mixedAuthenticationMethods(users: DeclaredUser[], path: string): UsersF
     });
   }
   return issues;
+}
+
+/**
+ * An account of IAM Identity Center users gets its groups from IAM Identity Center: QuickSight
+ * refuses CreateGroup there, so a managed group in such an account could never deploy (the
+ * construct's rule, in the file's terms).
+ */
+function groupsInIdentityCenterAccounts(groups: DeclaredGroup[], users: DeclaredUser[], path: string): UsersFileIssue[] {
+  const firstIn = new Map<string, DeclaredUser>();
+  for (const user of users) {
+    if (user.spec.IdentityType === IdentityType.IAM_IDENTITY_CENTER && !firstIn.has(user.spec.AwsAccountId)) firstIn.set(user.spec.AwsAccountId, user);
+  }
+  return groups.filter((g) => g.managed && firstIn.has(g.spec.AwsAccountId)).map((group) => {
+    const user = firstIn.get(group.spec.AwsAccountId)!;
+    return {
+      file: path, line: group.line, column: 1, user: `group '${group.spec.GroupName}'`,
+      message: `account ${group.spec.AwsAccountId} is declared with IAM Identity Center users (user '${user.userName}', line ${user.line}), whose QuickSight groups come from IAM Identity Center: QuickSight refuses to create or change groups there, so manage this group in IAM Identity Center and declare it \`managed: false\``,
+    };
+  });
 }
 
 /**

@@ -442,6 +442,28 @@ users: [{userName: a, identityType: QUICKSIGHT, email: a@example.com}]
     expect(errorsOf('groups:\nusers: []\n')).toEqual(['1: groups has no value: list the groups, or leave the field out']);
   });
 
+  test('IAM Identity Center users take their groups from IAM Identity Center: no groups on them, no managed group in their account', () => {
+    const IDC = "defaults: {awsAccountId: '123456789012', identityRegion: us-east-1, role: READER}\n";
+    const refused = 'groups cannot be given to an IAM_IDENTITY_CENTER user: QuickSight refuses group changes for identities managed by IAM Identity Center, whose users take their groups from IAM Identity Center (manage the membership there)';
+    expect(errorsOf(`${IDC}groups:
+  - {groupName: analysts}
+  - {groupName: sso-readers, managed: false}
+users:
+  - {userName: gina, identityType: IAM_IDENTITY_CENTER, email: g@example.com, groups: [sso-readers]}
+  - {userName: hal, identityType: IAM_IDENTITY_CENTER, email: h@example.com, groups: []}
+`)).toEqual([
+      "3: group 'analysts': account 123456789012 is declared with IAM Identity Center users (user 'hal', line 7), whose QuickSight groups come from IAM Identity Center: QuickSight refuses to create or change groups there, so manage this group in IAM Identity Center and declare it `managed: false`",
+      `6: user 'gina': ${refused}`,
+    ]);
+    expect(errorsOf(`${IDC.replace('role: READER', 'role: READER, groups: [sso-readers]')}groups: [{groupName: sso-readers, managed: false}]
+users:
+  - {userName: gina, identityType: IAM_IDENTITY_CENTER, email: g@example.com}
+  - {userName: hal, identityType: IAM_IDENTITY_CENTER, email: h@example.com}
+`)).toEqual([`1: defaults: ${refused}; set \`groups: []\` on those users (inherited by 2 users)`]);
+    // A group managed elsewhere, with no members, is fine there.
+    expect(parseUsersFile(`${IDC}groups: [{groupName: sso-readers, managed: false}]\nusers: [{userName: gina, identityType: IAM_IDENTITY_CENTER, email: g@example.com}]\n`, 'users.yaml').groups).toHaveLength(1);
+  });
+
   test('the same group twice (managed or not) is an error at the second, naming both lines', () => {
     expect(errorsOf(`defaults: {awsAccountId: '123456789012', identityRegion: us-east-1}
 groups:

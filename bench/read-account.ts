@@ -1,20 +1,24 @@
 // `npm run bench:read`: how fast `quicksight-users export` and `drift` read a large account against
 // a throttled QuickSight. The emulator holds N users (QuickSight users and IAM role sessions, two
-// namespaces, some tags) and answers at most R requests per second (a token bucket, burst R;
-// ThrottlingException beyond); the installed CLI (dist/gitops/cli/main.js) runs as its own process,
-// as a user runs it: export to a file, then drift of that file.
+// namespaces, some tags, each user in one of a few groups) and answers at most R requests per
+// second (a token bucket, burst R; ThrottlingException beyond); the installed CLI
+// (dist/gitops/cli/main.js) runs as its own process, as a user runs it: export to a file, then
+// drift of that file.
 //
 //   node dist/bench/read-account.js [--smoke] [--users 2000] [--rate 10] [--concurrency 16]
 //
-// What it checks: the export declares every user and drift finds no drift (a wrong result fails
-// the run, exit 1); the calls (requests QuickSight answered, throttled ones aside) are at most one
-// per user plus the list pages; the wall time is compared with the floor, calls / R, and the
-// target, 1.2 times it. A benchmark, not a timed test: a slow run is reported, never failed.
+// What it checks: the export declares every user, group and membership and drift finds no drift (a
+// wrong result fails the run, exit 1); the calls (requests QuickSight answered, throttled ones
+// aside) are at most one per user plus the list pages (ListNamespaces, ListUsers, ListGroups,
+// ListGroupMemberships), and none is a per-user or per-group read (DescribeUser, DescribeGroup,
+// ListUserGroups); the wall time is compared with the floor, calls / R, and the target, 1.2 times
+// it. A benchmark, not a timed test: a slow run is reported, never failed.
 // --smoke: 100 users at 20 requests/s, for CI (about 10 s, the build aside).
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseUsersFile } from '../gitops/users-file';
 import { IamEndpoint, principalIdOf } from '../test/emulator/iam-endpoint';
 import { QuickSightEmulator } from '../test/emulator/quicksight-emulator';
 import { integer } from './table';
@@ -26,6 +30,10 @@ const CLI = path.join(ROOT, 'dist', 'gitops', 'cli', 'main.js');
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 /** The wall time a read should stay within, as a multiple of the floor calls / rate. */
 const TARGET_RATIO = 1.2;
+/** The groups of each namespace: user i is a member of team<i % GROUPS>. */
+const GROUPS = 7;
+/** Reads the tools must never make: one call per user or per group, where a list does. */
+const PER_ITEM_READS = ['DescribeUser', 'DescribeGroup', 'ListUserGroups'];
 
 interface Settings {
   readonly users: number;
@@ -67,17 +75,22 @@ interface Measure {
   readonly stderrTail: string;
 }
 
-/** A deterministic account: 9 in 10 users in the default namespace; a quarter IAM role sessions; a third tagged. */
+/** A deterministic account: 9 in 10 users in the default namespace; a quarter IAM role sessions; a third tagged; each user in one group. */
 function seed(emulator: QuickSightEmulator, iam: IamEndpoint, users: number): void {
   const role = iam.addRole({ name: 'QuickSightReaders', path: '/bi/' });
+  for (const namespace of ['default', 'finance']) {
+    for (let g = 0; g < GROUPS; g++) emulator.putGroup({ accountId: ACCOUNT, namespace, groupName: `team${g}`, description: g % 2 === 0 ? `Team ${g}` : undefined });
+  }
   for (let i = 0; i < users; i++) {
     const id = String(i).padStart(5, '0');
     const namespace = i % 10 === 9 ? 'finance' : 'default';
     const tags = i % 3 === 0 ? { team: `team${i % 7}` } : undefined;
     if (i % 4 === 2) {
       emulator.putUser({ accountId: ACCOUNT, namespace, userName: `${role.name}/session${id}`, identityType: 'IAM', email: `session${id}@example.com`, role: 'READER', iamArn: role.arn, sessionName: `session${id}`, principalId: principalIdOf(role, `session${id}`), tags });
+      emulator.addMember(ACCOUNT, namespace, `team${i % GROUPS}`, `${role.name}/session${id}`);
     } else {
       emulator.putUser({ accountId: ACCOUNT, namespace, userName: `user${id}`, identityType: 'QUICKSIGHT', email: `user${id}@example.com`, role: i % 8 === 0 ? 'AUTHOR' : 'READER', tags });
+      emulator.addMember(ACCOUNT, namespace, `team${i % GROUPS}`, `user${id}`);
     }
   }
 }
@@ -106,7 +119,7 @@ async function measure(command: 'export' | 'drift', args: string[], emulator: Qu
   const answered = emulator.calls.filter((c) => c.fault !== 'throttle');
   const callsByOperation: Record<string, number> = {};
   for (const c of answered) callsByOperation[c.operation] = (callsByOperation[c.operation] ?? 0) + 1;
-  const pages = (callsByOperation.ListUsers ?? 0) + (callsByOperation.ListNamespaces ?? 0);
+  const pages = ['ListNamespaces', 'ListUsers', 'ListGroups', 'ListGroupMemberships'].reduce((sum, op) => sum + (callsByOperation[op] ?? 0), 0);
   const floorMs = (answered.length / rate) * 1000;
   return {
     command, exitCode: code, wallMs, calls: answered.length, callsByOperation, throttled: emulator.faultCounts.throttle, pages, floorMs,
@@ -137,8 +150,14 @@ async function main(): Promise<void> {
     process.stderr.write(`[bench] ${integer(settings.users)} users, QuickSight throttled at ${settings.rate} requests/s\n[bench] export:\n`);
     const exported = await measure('export', ['export', '--account', ACCOUNT, '--identity-region', REGION, '--output', file, ...common], emulator, env, settings.rate);
     if (exported.exitCode !== 0) problems.push(`export exited ${exported.exitCode}: ${exported.stderrTail}`);
-    const declared = fs.existsSync(file) ? (fs.readFileSync(file, 'utf8').match(/^ {2}- /gm) ?? []).length : 0;
+    const exportedFile = fs.existsSync(file) ? parseUsersFile(fs.readFileSync(file, 'utf8'), file) : undefined;
+    const declared = exportedFile?.users.length ?? 0;
     if (declared !== settings.users) problems.push(`the export declares ${declared} users, not ${settings.users}`);
+    const groups = exportedFile?.groups.length ?? 0;
+    if (groups !== 2 * GROUPS) problems.push(`the export declares ${groups} groups, not ${2 * GROUPS}`);
+    // Every user is in one group.
+    const memberships = exportedFile?.users.reduce((sum, user) => sum + user.groups.length, 0) ?? 0;
+    if (memberships !== settings.users) problems.push(`the export declares ${memberships} memberships, not ${settings.users}`);
     process.stderr.write('[bench] drift:\n');
     const drift = await measure('drift', ['drift', '--file', file, ...common], emulator, env, settings.rate);
     if (drift.exitCode !== 0) problems.push(`drift exited ${drift.exitCode} on the exported file (expected 0, no drift): ${drift.stderrTail}`);
@@ -146,6 +165,8 @@ async function main(): Promise<void> {
     const rows = [exported, drift].map((m) => {
       const callsOk = m.calls <= settings.users + m.pages;
       if (!callsOk) problems.push(`${m.command}: ${m.calls} calls, more than ${settings.users} users + ${m.pages} pages`);
+      const perItem = PER_ITEM_READS.filter((op) => (m.callsByOperation[op] ?? 0) > 0);
+      if (perItem.length > 0) problems.push(`${m.command}: per-user or per-group reads ${perItem.map((op) => `${op} ${m.callsByOperation[op]}`).join(', ')}: lists only`);
       return {
         command: m.command,
         calls: `${integer(m.calls)} (${Object.entries(m.callsByOperation).map(([op, n]) => `${op} ${integer(n)}`).join(', ')})`,

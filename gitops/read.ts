@@ -1,15 +1,18 @@
 // Reading a live QuickSight account, for `drift` and `export`: its namespaces, the users of a
 // namespace (ListUsers, page by page: each row carries every field DescribeUser would answer, so a
 // user is never described), and each user's tags (ListTagsForResource, the one call per user),
-// read by a bounded pool of concurrent calls. The SDK retries what QuickSight throttles or fails
+// read by a bounded pool of concurrent calls. Groups are read by lists only: the groups of a
+// namespace (ListGroups, whose rows carry the description) and the members of each group
+// (ListGroupMemberships), never one call per user (ListUserGroups) nor DescribeGroup. The SDK retries what QuickSight throttles or fails
 // with a strategy of its own (below): a read of thousands of users against a throttled API keeps
 // retrying as long as each call can still succeed, where the SDK's standard strategy would give up
 // once its retry quota (about 100 retries more than successes) runs out.
 import {
-  ListNamespacesCommand, ListTagsForResourceCommand, ListUsersCommand, QuickSightClient, type User,
+  ListGroupMembershipsCommand, ListGroupsCommand, ListNamespacesCommand, ListTagsForResourceCommand, ListUsersCommand, QuickSightClient,
+  type Group, type GroupMember, type User,
 } from '@aws-sdk/client-quicksight';
 
-export type { User };
+export type { Group, GroupMember, User };
 
 /** How the reads retry: full-jitter exponential backoff, no retry quota. */
 export const READ_RETRY_POLICY = {
@@ -33,6 +36,13 @@ export interface QuickSightReader {
   listUsers(awsAccountId: string, namespace: string, nextToken?: string): Promise<{ users: User[]; nextToken?: string }>;
   /** The tags of a resource (a user's ARN), as a map. */
   listTags(arn: string): Promise<Record<string, string>>;
+  /** One ListGroups page (each group with its description); throws a ResourceNotFoundException when the namespace does not exist. */
+  listGroups(awsAccountId: string, namespace: string, nextToken?: string): Promise<{ groups: Group[]; nextToken?: string }>;
+  /**
+   * One ListGroupMemberships page (each member's user name: `N/A` for a user whose IAM identity was
+   * deleted); throws a ResourceNotFoundException when the group does not exist.
+   */
+  listGroupMembers(awsAccountId: string, namespace: string, groupName: string, nextToken?: string): Promise<{ members: GroupMember[]; nextToken?: string }>;
   /** Releases connections. */
   destroy?(): void;
 }
@@ -121,6 +131,16 @@ export class SdkQuickSightReader implements QuickSightReader {
     return Object.fromEntries((out.Tags ?? []).map((t) => [t.Key!, t.Value!]));
   }
 
+  public async listGroups(awsAccountId: string, namespace: string, nextToken?: string) {
+    const out = await this.client.send(new ListGroupsCommand({ AwsAccountId: awsAccountId, Namespace: namespace, NextToken: nextToken, MaxResults: this.pageSize }));
+    return { groups: out.GroupList ?? [], nextToken: out.NextToken };
+  }
+
+  public async listGroupMembers(awsAccountId: string, namespace: string, groupName: string, nextToken?: string) {
+    const out = await this.client.send(new ListGroupMembershipsCommand({ AwsAccountId: awsAccountId, Namespace: namespace, GroupName: groupName, NextToken: nextToken, MaxResults: this.pageSize }));
+    return { members: out.GroupMemberList ?? [], nextToken: out.NextToken };
+  }
+
   public destroy(): void {
     this.client.destroy();
   }
@@ -133,28 +153,62 @@ export function countedReader(reader: QuickSightReader, calls: Record<string, nu
     listNamespaces: (...args) => { count('ListNamespaces'); return reader.listNamespaces(...args); },
     listUsers: (...args) => { count('ListUsers'); return reader.listUsers(...args); },
     listTags: (...args) => { count('ListTagsForResource'); return reader.listTags(...args); },
+    listGroups: (...args) => { count('ListGroups'); return reader.listGroups(...args); },
+    listGroupMembers: (...args) => { count('ListGroupMemberships'); return reader.listGroupMembers(...args); },
     destroy: () => reader.destroy?.(),
   };
 }
 
 /** Every user of a namespace, page by page; undefined when the namespace does not exist. */
 export async function listAllUsers(reader: QuickSightReader, awsAccountId: string, namespace: string): Promise<User[] | undefined> {
-  const users: User[] = [];
-  let nextToken: string | undefined;
-  try {
-    do {
-      const page = await reader.listUsers(awsAccountId, namespace, nextToken);
-      users.push(...page.users);
-      nextToken = page.nextToken;
-    } while (nextToken);
-  } catch (error) {
-    if (errorName(error) === 'ResourceNotFoundException' && users.length === 0) return undefined;
-    throw error;
-  }
-  return users;
+  return allPages((nextToken) => reader.listUsers(awsAccountId, namespace, nextToken).then((page) => ({ items: page.users, nextToken: page.nextToken })));
 }
 
-/** Progress of a read: `done` of `total` users read. */
+/** Every group of a namespace, page by page; undefined when the namespace does not exist. */
+export async function listAllGroups(reader: QuickSightReader, awsAccountId: string, namespace: string): Promise<Group[] | undefined> {
+  return allPages((nextToken) => reader.listGroups(awsAccountId, namespace, nextToken).then((page) => ({ items: page.groups, nextToken: page.nextToken })));
+}
+
+/** The member names of a group, page by page; undefined when the group does not exist (deleted since it was listed). */
+export async function listAllGroupMembers(reader: QuickSightReader, awsAccountId: string, namespace: string, groupName: string): Promise<string[] | undefined> {
+  const members = await allPages((nextToken) => reader.listGroupMembers(awsAccountId, namespace, groupName, nextToken).then((page) => ({ items: page.members, nextToken: page.nextToken })));
+  return members?.flatMap((m) => (m.MemberName === undefined ? [] : [m.MemberName]));
+}
+
+/** The members of each group (`concurrency` groups at a time, each group's pages in turn); `onProgress` after each group. */
+export async function readGroupMembers(
+  reader: QuickSightReader, groups: ReadonlyArray<{ awsAccountId: string; namespace: string; groupName: string }>,
+  options: { concurrency?: number; onProgress?: ReadProgress } = {},
+): Promise<Array<string[] | undefined>> {
+  let done = 0;
+  options.onProgress?.(0, groups.length);
+  return mapLimit(groups, options.concurrency ?? DEFAULT_READ_CONCURRENCY, async (group) => {
+    const members = await listAllGroupMembers(reader, group.awsAccountId, group.namespace, group.groupName);
+    options.onProgress?.(++done, groups.length);
+    return members;
+  });
+}
+
+/** Every item of a paginated list; undefined when the first page is not found (the list's owner does not exist). */
+async function allPages<T>(page: (nextToken: string | undefined) => Promise<{ items: T[]; nextToken?: string }>): Promise<T[] | undefined> {
+  const items: T[] = [];
+  let nextToken: string | undefined;
+  let first = true;
+  try {
+    do {
+      const out = await page(nextToken);
+      first = false;
+      items.push(...out.items);
+      nextToken = out.nextToken;
+    } while (nextToken);
+  } catch (error) {
+    if (errorName(error) === 'ResourceNotFoundException' && first) return undefined;
+    throw error;
+  }
+  return items;
+}
+
+/** Progress of a read: `done` of `total` users (or groups) read. */
 export type ReadProgress = (done: number, total: number) => void;
 
 /**

@@ -4,6 +4,7 @@
 // each subcommand's own behaviour is in plan.test.ts, drift.test.ts and export*.test.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { progressReporter } from '../gitops/cli/io';
 import { EXIT, packageVersion, run } from '../gitops/cli/program';
 import { tempDir } from './export-harness';
 
@@ -62,6 +63,20 @@ describe('help and version', () => {
     expect({ code, stderr }).toEqual({ code: EXIT.OK, stderr: '' });
     expect(stdout).toMatch(new RegExp(`^Usage: quicksight-users ${command} \\[options\\]`));
     expect((await cli('help', command)).stdout).toBe(stdout);
+  });
+
+  test('drift --help and export --help: the groups and memberships they read, and the permissions', async () => {
+    // Commander wraps the descriptions to the terminal's width: compared with the line breaks as spaces.
+    const words = (text: string) => text.replace(/\s+/g, ' ');
+    const drift = words((await cli('drift', '--help')).stdout);
+    expect(drift).toContain('what differs in QuickSight from a users file: users, groups and memberships');
+    expect(drift).toContain('groups missing (managed: false ones too), undeclared');
+    expect(drift).toContain('memberships missing (a user\'s groups name it, the user is no member) or undeclared');
+    expect(drift).toContain('quicksight:ListGroups and ListGroupMemberships on the groups');
+    const exported = words((await cli('export', '--help')).stdout);
+    expect(exported).toContain('every user and group as it is, with each user\'s groups');
+    expect(exported).toContain('Needs quicksight:ListNamespaces, ListUsers, ListTagsForResource, ListGroups and ListGroupMemberships');
+    expect(exported).toContain('an IAM Identity Center account\'s groups are declared managed: false, without memberships');
   });
 
   test('--version: the package version', async () => {
@@ -145,5 +160,19 @@ describe('exit codes of plan (no AWS access)', () => {
 
   test('1: an invalid file', async () => {
     expect((await cli('plan', 'users.yaml', 'broken.yaml')).code).toBe(EXIT.ERROR);
+  });
+});
+
+describe('progress', () => {
+  test('each phase in words: users listed, the members of the groups read, the users\' tags read (the last line)', () => {
+    let stderr = '';
+    const progress = progressReporter({ stdout: () => undefined, stderr: (t) => { stderr += t; }, cwd: dir }, true)!;
+    progress.update({ phase: 'list', done: 1200, total: 1200 });
+    progress.end();
+    const groups = progressReporter({ stdout: () => undefined, stderr: (t) => { stderr += t; }, cwd: dir }, true)!;
+    groups.update({ phase: 'groups', done: 3, total: 14 });
+    groups.update({ phase: 'tags', done: 2000, total: 2000 });
+    groups.end();
+    expect(stderr).toBe('listed 1,200 users\nread the members of 3 of 14 groups\nread 2,000 of 2,000 users\n');
   });
 });

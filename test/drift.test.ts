@@ -1,7 +1,8 @@
 // `quicksight-users drift` (in-process) against the local QuickSight emulator, through the real SDK
-// over HTTP: each kind of difference, pagination past one ListUsers page, the calls it makes (the
-// list pages and one ListTagsForResource per declared user), users named N/A (their IAM identity
-// deleted: a warning, not drift), and the exit codes.
+// over HTTP: each kind of difference of users, groups and memberships, pagination past one
+// ListUsers, ListGroups or ListGroupMemberships page, the calls it makes (the list pages and one
+// ListTagsForResource per declared user, never a call per user for the groups), users named N/A
+// (their IAM identity deleted: a warning, not drift), and the exit codes.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -93,6 +94,13 @@ async function jsonDrift(...argv: string[]): Promise<{ code: number; report: Dri
 
 const file = () => parseUsersFile(USERS, 'users.yaml');
 
+/** The QuickSight calls made, by operation. */
+function callTally(): Record<string, number> {
+  const tally: Record<string, number> = {};
+  for (const call of emulator().calls) tally[call.operation] = (tally[call.operation] ?? 0) + 1;
+  return tally;
+}
+
 test('no drift: every declared user as declared (the owner tag is not drift); exit 0', async () => {
   file().users.forEach(deployed);
   const { code, stdout } = await drift('--file', writeFile(USERS));
@@ -180,8 +188,8 @@ describe('each kind of difference; exit 2', () => {
       '  - federated/iam/AIDADELETED0000000001 (namespace default, IAM, READER): aws quicksight delete-user-by-principal-id --aws-account-id 123456789012 --namespace default --principal-id federated/iam/AIDADELETED0000000001 --region us-east-1',
       '',
     ].join('\n'));
-    // The list pages, and the tags of the declared users found (alice, carol, dave): nothing else.
-    expect(calls.map((c) => c.operation).filter((o) => o !== 'ListUsers')).toEqual(['ListTagsForResource', 'ListTagsForResource', 'ListTagsForResource']);
+    // The list pages (ListGroups in the namespaces that exist), and the tags of the declared users found (alice, carol, dave): nothing else.
+    expect(calls.map((c) => c.operation).filter((o) => o !== 'ListUsers')).toEqual(['ListGroups', 'ListGroups', 'ListTagsForResource', 'ListTagsForResource', 'ListTagsForResource']);
     expect(calls.filter((c) => c.userName === 'N/A' || c.resourceArn?.endsWith('/N/A'))).toEqual([]);
   });
 
@@ -222,7 +230,7 @@ test('pagination: more users than one ListUsers page, every page read', async ()
   expect(emulator().callCount('ListUsers')).toBe(3);
   expect(emulator().callCount('ListTagsForResource')).toBe(count - 1);
   expect(emulator().callCount('DescribeUser')).toBe(0);
-  expect(report.calls).toEqual({ ListUsers: 3, ListTagsForResource: count - 1 });
+  expect(report.calls).toEqual({ ListUsers: 3, ListGroups: 1, ListTagsForResource: count - 1 });
 });
 
 test('detectDrift counts its calls and can read through another reader', async () => {
@@ -236,11 +244,187 @@ test('detectDrift counts its calls and can read through another reader', async (
         return nextToken ? { users: [] } : { users: [{ UserName: 'N/A', IdentityType: 'IAM' }], nextToken: 'next' };
       },
       listTags: async () => { throw new Error('N/A users and missing users are never read'); },
+      listGroups: async (_account, namespace, nextToken) => {
+        pages.push(`groups of ${namespace}:${nextToken ?? 'first'}`);
+        return nextToken ? { groups: [] } : { groups: [{ GroupName: 'undeclared' }], nextToken: 'next' };
+      },
+      listGroupMembers: async () => { throw new Error('the members of undeclared groups are never read'); },
     }),
   });
-  expect(pages).toEqual(['default:first', 'default:next', 'finance:first', 'finance:next']);
-  expect(report.calls).toEqual({ ListUsers: 4 });
+  expect(pages).toEqual([
+    'default:first', 'default:next', 'groups of default:first', 'groups of default:next',
+    'finance:first', 'finance:next', 'groups of finance:first', 'groups of finance:next',
+  ]);
+  expect(report.calls).toEqual({ ListUsers: 4, ListGroups: 4 });
   expect(report.items.filter((i) => i.kind === DriftKind.MISSING)).toHaveLength(4);
+  expect(report.items.filter((i) => i.kind === DriftKind.GROUP_UNDECLARED).map((i) => `${i.namespace}/${i.groupName}`)).toEqual(['default/undeclared', 'finance/undeclared']);
+});
+
+describe('groups and memberships', () => {
+  // Groups the file declares in default (managed, and managed: false), one in a namespace where it
+  // declares no user (audit), and each user's groups.
+  const GROUPS = `defaults:
+  awsAccountId: '${ACCOUNT}'
+  identityRegion: us-east-1
+  role: READER
+groups:
+  - groupName: analysts
+    description: Analysts of every team
+  - groupName: finance-team
+    description: Finance
+  - groupName: ops
+  - groupName: synced
+    managed: false
+  - groupName: idp-admins
+    managed: false
+  - groupName: auditors
+    namespace: audit
+users:
+  - {userName: alice, identityType: QUICKSIGHT, email: alice@corp.test, groups: [analysts, finance-team]}
+  - {userName: bob, identityType: QUICKSIGHT, email: bob@corp.test, groups: [analysts, idp-admins, synced]}
+  - {userName: carol, identityType: QUICKSIGHT, email: carol@corp.test, groups: [ops]}
+`;
+  const group = (groupName: string, options: { namespace?: string; description?: string; members?: string[] } = {}) => {
+    emulator().putGroup({ accountId: ACCOUNT, groupName, namespace: options.namespace, description: options.description });
+    for (const member of options.members ?? []) emulator().addMember(ACCOUNT, options.namespace ?? 'default', groupName, member);
+  };
+  /** The file's users and groups as a deployment leaves them. */
+  const deployAll = () => {
+    const parsed = parseUsersFile(GROUPS, 'groups.yaml');
+    parsed.users.forEach(deployed);
+    for (const g of parsed.groups) group(g.spec.GroupName, { namespace: g.spec.Namespace, description: g.spec.Description });
+    for (const user of parsed.users) for (const name of user.groups) emulator().addMember(ACCOUNT, 'default', name, user.userName);
+  };
+
+  test('no drift: every group as declared, every member declared; the lists only (ListGroups per namespace, ListGroupMemberships per declared group)', async () => {
+    deployAll();
+    // Outside the namespaces the file declares users or groups in: not its business.
+    group('mkt', { namespace: 'marketing' });
+    emulator().resetCalls();
+    const { code, stdout } = await drift('--file', writeFile(GROUPS, 'groups.yaml'));
+    expect(code).toBe(EXIT.OK);
+    expect(stdout).toBe('Drift: groups.yaml → QuickSight\n\nNo drift (3 users declared, 3 in QuickSight; 6 groups declared, 6 in QuickSight; in 2 namespaces).\n');
+    expect(callTally()).toEqual({ ListUsers: 1, ListGroups: 2, ListGroupMemberships: 6, ListTagsForResource: 3 });
+  });
+
+  describe('each kind of group and membership drift; exit 2', () => {
+    beforeEach(() => {
+      const parsed = parseUsersFile(GROUPS, 'groups.yaml');
+      parsed.users.forEach(deployed);
+      emulator().putUser({ accountId: ACCOUNT, userName: 'erin', email: 'erin@corp.test', role: 'READER', identityType: 'QUICKSIGHT' });
+      emulator().putUser({ accountId: ACCOUNT, userName: 'gone', email: 'gone@corp.test', role: 'READER', identityType: 'IAM', principalId: 'federated/iam/AIDAGONE0000000000001' });
+      emulator().putUser({ accountId: ACCOUNT, namespace: 'audit', userName: 'zoe', email: 'zoe@corp.test', role: 'READER', identityType: 'QUICKSIGHT' });
+      // analysts: its description changed, bob taken out, erin (not in the file) added.
+      group('analysts', { description: 'Analysts', members: ['alice', 'erin'] });
+      // finance-team: bob added by hand, though his groups do not name it.
+      group('finance-team', { description: 'Finance', members: ['alice', 'bob'] });
+      // ops (managed) and idp-admins (managed: false) missing; synced with a member whose IAM identity was deleted.
+      group('synced', { description: 'synced from the IdP', members: ['bob', 'gone'] });
+      emulator().orphanUser(ACCOUNT, 'default', 'gone');
+      group('legacy', { description: 'made by hand' });
+      group('auditors', { namespace: 'audit', members: ['zoe'] });
+      group('old-auditors', { namespace: 'audit' });
+      group('mkt', { namespace: 'marketing', members: [] });
+      writeFile(GROUPS, 'groups.yaml');
+      emulator().resetCalls();
+    });
+
+    test('the table: each kind, with a group column; the summary counts groups and memberships', async () => {
+      const { code, stdout, stderr } = await drift('--file', 'groups.yaml');
+      expect(code).toBe(EXIT.CHANGES);
+      expect(stdout.split('\n')).toEqual([
+        'Drift: groups.yaml → QuickSight',
+        '',
+        'drift                  user  group         namespace  details',
+        'undeclared             erin                default    not in the file: declare it, or delete it in QuickSight',
+        'group missing                idp-admins    default    declared managed: false (line 13): it must exist in QuickSight, and does not: the user that names it cannot join it (a deployment that registers or adopts it fails) until it is created where it is managed',
+        'group missing                ops           default    declared (line 10) but not in QuickSight: not deployed yet, or deleted outside its stack (then a deployment that changes its declaration creates it again)',
+        'group different              analysts      default    description: declared Analysts of every team, live Analysts',
+        'group undeclared             old-auditors  audit      not in the file: declare it (with managed: false if it is managed elsewhere), or delete it in QuickSight',
+        'group undeclared             legacy        default    not in the file: declare it (with managed: false if it is managed elsewhere), or delete it in QuickSight',
+        'membership missing     bob   analysts      default    the user\'s groups (line 19) name it, but the user is not a member: not deployed yet, or removed outside its stack (a deployment adds only the memberships its change names: add it back with create-group-membership)',
+        'membership undeclared  zoe   auditors      audit      a member the file does not declare: declare the user with this group in its groups, or remove the membership in QuickSight',
+        'membership undeclared  erin  analysts      default    a member the file does not declare: declare the user with this group in its groups, or remove the membership in QuickSight',
+        'membership undeclared  bob   finance-team  default    a member in QuickSight, but the user\'s groups (line 19) do not name it: add it there, or remove the membership in QuickSight (no deployment removes a membership it never declared)',
+        '',
+        'Drift: 1 undeclared, 2 groups missing, 1 group different, 2 groups undeclared, 1 membership missing, 3 memberships undeclared (3 users declared, 5 in QuickSight; 6 groups declared, 6 in QuickSight; in 2 namespaces; 1 user named N/A left aside, see the warning).',
+        '',
+      ]);
+      // The member named N/A is the orphan warning's, not membership drift.
+      expect(stderr).toMatch(/^warning: 1 QuickSight user is named N\/A/);
+      // Lists only: no call per user for the groups, and the members of the declared groups found only (not ops, idp-admins, legacy, old-auditors, mkt).
+      expect(callTally()).toEqual({ ListUsers: 1, ListGroups: 2, ListGroupMemberships: 4, ListTagsForResource: 3 });
+      expect(emulator().calls.filter((c) => c.operation === 'ListGroupMemberships').map((c) => c.groupName).sort()).toEqual(['analysts', 'auditors', 'finance-team', 'synced']);
+    });
+
+    test('JSON: the group and the member of each item, managed: false on a declared group; the counts', async () => {
+      const { code, report } = await jsonDrift('--file', 'groups.yaml');
+      expect(code).toBe(EXIT.CHANGES);
+      const where = { namespace: 'default', awsAccountId: ACCOUNT, identityRegion: 'us-east-1' };
+      expect(report.items.filter((i) => i.groupName !== undefined && i.kind !== DriftKind.GROUP_UNDECLARED).map(({ note: _note, ...item }) => item)).toEqual([
+        { ...where, kind: DriftKind.GROUP_MISSING, userName: '', groupName: 'idp-admins', managed: false, fields: [] },
+        { ...where, kind: DriftKind.GROUP_MISSING, userName: '', groupName: 'ops', managed: true, fields: [] },
+        { ...where, kind: DriftKind.GROUP_DIFFERENT, userName: '', groupName: 'analysts', managed: true, fields: [{ field: 'description', declared: 'Analysts of every team', live: 'Analysts' }] },
+        { ...where, kind: DriftKind.MEMBERSHIP_MISSING, userName: 'bob', groupName: 'analysts', fields: [] },
+        { ...where, namespace: 'audit', kind: DriftKind.MEMBERSHIP_UNDECLARED, userName: 'zoe', groupName: 'auditors', fields: [] },
+        { ...where, kind: DriftKind.MEMBERSHIP_UNDECLARED, userName: 'erin', groupName: 'analysts', fields: [] },
+        { ...where, kind: DriftKind.MEMBERSHIP_UNDECLARED, userName: 'bob', groupName: 'finance-team', fields: [] },
+      ]);
+      expect(report.items.find((i) => i.groupName === 'legacy')).toMatchObject({ kind: DriftKind.GROUP_UNDECLARED, principalId: expect.stringMatching(/^group\//) });
+      // zoe, in a namespace where the file declares groups only, is no undeclared user: the file declares no user there.
+      expect(report.items.filter((i) => i.kind === DriftKind.UNDECLARED).map((i) => i.userName)).toEqual(['erin']);
+      expect(report).toMatchObject({ declared: 3, live: 5, declaredGroups: 6, liveGroups: 6, namespaces: [`${ACCOUNT}/us-east-1/default`, `${ACCOUNT}/us-east-1/audit`] });
+    });
+
+    test('markdown: the group column', async () => {
+      const { stdout } = await drift('--file', 'groups.yaml', '--format', 'markdown');
+      expect(stdout).toContain('| drift | user | group | namespace | details |\n|---|---|---|---|---|\n| undeclared | `erin` |  | default | not in the file: declare it, or delete it in QuickSight |\n');
+      expect(stdout).toContain('| group different |  | `analysts` | default | description: declared `Analysts of every team`, live `Analysts` |\n');
+      expect(stdout).toContain('| membership missing | `bob` | `analysts` | default | the user\'s groups (line 19) name it');
+    });
+  });
+
+  test('a description the file does not declare is no drift (QuickSight cannot remove one); a group only declared in a namespace that does not exist', async () => {
+    const yaml = `defaults: {awsAccountId: '${ACCOUNT}', identityRegion: us-east-1, role: READER}
+groups:
+  - {groupName: analysts}
+  - {groupName: auditors, namespace: nowhere}
+users:
+  - {userName: alice, identityType: QUICKSIGHT, email: alice@corp.test, groups: [analysts]}
+`;
+    parseUsersFile(yaml, 'nowhere.yaml').users.forEach(deployed);
+    group('analysts', { description: 'set by hand', members: ['alice'] });
+    const { code, report } = await jsonDrift('--file', writeFile(yaml, 'nowhere.yaml'));
+    expect(code).toBe(EXIT.CHANGES);
+    expect(report.items).toEqual([{
+      kind: DriftKind.NAMESPACE_MISSING, userName: '', namespace: 'nowhere', awsAccountId: ACCOUNT, identityRegion: 'us-east-1', fields: [],
+      note: "namespace 'nowhere' does not exist: its 1 declared group is missing (create the namespace, then deploy)",
+    }]);
+  });
+
+  test('pagination: more groups than one ListGroups page, more members than one ListGroupMemberships page', async () => {
+    const users = Array.from({ length: 230 }, (_, i) => `u${String(i).padStart(3, '0')}`);
+    const groupNames = Array.from({ length: 105 }, (_, i) => `g${String(i).padStart(3, '0')}`);
+    const yaml = `defaults: {awsAccountId: '${ACCOUNT}', identityRegion: us-east-1, role: READER, groups: [everyone]}
+groups:
+  - {groupName: everyone}
+${groupNames.map((g) => `  - {groupName: ${g}, managed: false}`).join('\n')}
+users:
+${users.map((u) => `  - {userName: ${u}, identityType: QUICKSIGHT, email: ${u}@corp.test}`).join('\n')}
+`;
+    parseUsersFile(yaml, 'many-groups.yaml').users.forEach(deployed);
+    group('everyone', { members: users.filter((u) => u !== 'u229') });
+    for (const g of groupNames) group(g);
+    // Sorted last: on the second ListGroups page only.
+    group('zz-undeclared');
+    emulator().resetCalls();
+    const { code, report } = await jsonDrift('--file', writeFile(yaml, 'many-groups.yaml'));
+    expect(code).toBe(EXIT.CHANGES);
+    expect(report.items.map((i) => `${i.kind} ${i.groupName}${i.userName ? ` ${i.userName}` : ''}`)).toEqual(['group undeclared zz-undeclared', 'membership missing everyone u229']);
+    // 107 groups: 2 ListGroups pages; the members of the 106 declared groups, 229 of everyone's in 3 pages.
+    expect(report.calls).toEqual({ ListUsers: 3, ListGroups: 2, ListGroupMemberships: 105 + 3, ListTagsForResource: 230 });
+    expect(emulator().callCount('ListUserGroups') + emulator().callCount('DescribeGroup')).toBe(0);
+  });
 });
 
 describe('exit 1 when the check cannot run', () => {

@@ -1,7 +1,7 @@
 // What the export tests share: the IAM/STS endpoint beside the QuickSight emulator, the CLI run
 // in-process, and a users file deployed through the CloudFormation simulator as `cdk deploy --all`
-// would deploy it (the app's own stacks, the last one first, each with the handler policy its
-// template grants enforced by the emulator).
+// would deploy it (the groups stack first, as the user stacks depend on it, then the user stacks,
+// the last one first, each with the handler policy its template grants enforced by the emulator).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -55,26 +55,48 @@ export interface Deployment {
   readonly results: OperationResult[];
 }
 
-/** Deploys a users file (its text) the way `cdk deploy --all` does: every stack, the last one first. */
-export async function deployUsersFile(emulator: QuickSightEmulator, text: string, options: DeployOptions = {}): Promise<Deployment> {
+/**
+ * Deploys a users file (its text) the way `cdk deploy --all` does: the groups stack (when the file
+ * has managed groups) first, then every user stack, the last one first, until one fails (the
+ * stacks after it are not deployed). Results in that order. `options` apply to the user stacks,
+ * `groupsOptions` to the groups stack.
+ */
+export async function deployUsersFile(emulator: QuickSightEmulator, text: string, options: DeployOptions = {}, groupsOptions: DeployOptions = {}): Promise<Deployment> {
   outdir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'quicksight-users-export-'));
   const app = new App({ outdir });
-  const { stacks } = QuickSightUsersStack.fromUsersFile(app, parseUsersFile(text, 'users.yaml'));
+  const { stacks, groupsStack } = QuickSightUsersStack.fromUsersFile(app, parseUsersFile(text, 'users.yaml'));
   const assembly = app.synth();
   const simulators: CloudFormationSimulator[] = [];
   const results: OperationResult[] = [];
-  for (const stack of [...stacks].reverse()) {
+  for (const stack of [...(groupsStack ? [groupsStack] : []), ...[...stacks].reverse()]) {
     const template = assembly.getStackByName(stack.stackName).template as Template;
     const cfn = new CloudFormationSimulator({ stackName: stack.stackName, budgetMs: 20_000, log: (line) => handlerLog.push(line) });
-    emulator.setPolicy(handlerPolicyOf(template, { ...DEFAULT_PSEUDO, ...cfn.pseudo }));
+    emulator.setPolicy(handlerPolicyOf(asUserTemplate(template), { ...DEFAULT_PSEUDO, ...cfn.pseudo }));
+    let result: OperationResult;
     try {
-      results.push(await cfn.deploy(template, options));
+      result = await cfn.deploy(template, stack === groupsStack ? groupsOptions : options);
     } finally {
       emulator.setPolicy(undefined);
     }
+    results.push(result);
     simulators.push(cfn);
+    if (result.status !== 'CREATE_COMPLETE' && result.status !== 'UPDATE_COMPLETE') break;
   }
   return { stacks: simulators, results };
+}
+
+/**
+ * handlerPolicyOf finds the handler's role from the template's Custom::QuickSightUser resources; a
+ * groups stack holds Custom::QuickSightGroup ones, served by the same provider and handler. For
+ * that walk only (the deployment gets the template as it is), they pass for user resources.
+ */
+function asUserTemplate(template: Template): Template {
+  const resources = template.Resources ?? {};
+  if (Object.values(resources).some((r) => r.Type === 'Custom::QuickSightUser')) return template;
+  return {
+    ...template,
+    Resources: Object.fromEntries(Object.entries(resources).map(([id, r]) => [id, r.Type === 'Custom::QuickSightGroup' ? { ...r, Type: 'Custom::QuickSightUser' } : r])),
+  };
 }
 
 /** A user without the handler's tags (its owner marker and their kin): what an adoption must leave unchanged. */

@@ -1,11 +1,14 @@
 // `quicksight-users export` against the local QuickSight emulator (an account of IAM and QuickSight
-// users) and the IAM/STS endpoint, through the real SDK over HTTP; then the round trip that is the
-// acceptance of issue 11: the exported file validates, shows no drift, plans no change against
-// itself, and deployed through the CloudFormation simulator adopts every user without changing
-// one. IAM Identity Center accounts: export-identity-center.test.ts.
+// users, and groups) and the IAM/STS endpoint, through the real SDK over HTTP; then the round trip
+// that is the acceptance of issue 11: the exported file validates, shows no drift, plans no change
+// against itself, and deployed through the CloudFormation simulator adopts every user and group
+// without changing one, every membership as it was. IAM Identity Center accounts:
+// export-identity-center.test.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { exportUsers } from '../gitops/export';
+import { planChange } from '../gitops/plan';
+import { parseUsersFile } from '../gitops/users-file';
 import { EXIT } from '../gitops/cli/program';
 import { OWNER_TAG_KEY } from '../lib/model';
 import { principalIdOf, type EmulatedIamIdentity } from './emulator/iam-endpoint';
@@ -33,12 +36,21 @@ function iamUser(user: EmulatedIamIdentity, seed: Omit<UserSeed, 'accountId' | '
   return put({ ...seed, userName: user.name, identityType: 'IAM', iamArn: user.arn, principalId: principalIdOf(user) });
 }
 
+/** A group made by hand, and its members. */
+function group(groupName: string, options: { namespace?: string; description?: string; members?: string[] } = {}) {
+  emulator().putGroup({ accountId: ACCOUNT, groupName, namespace: options.namespace, description: options.description });
+  for (const member of options.members ?? []) emulator().addMember(ACCOUNT, options.namespace ?? 'default', groupName, member);
+}
+
 /**
  * Every kind of user an IAM-and-QuickSight account holds: QuickSight users with every field, IAM
  * users and role sessions on IAM paths, a role registered without a session, users named N/A, a
- * user no file can declare, one already managed by a stack, in two namespaces.
+ * user no file can declare, one already managed by a stack, in two namespaces; and groups in both
+ * namespaces, with and without a description, with and without members (N/A and undeclarable ones
+ * among them), and a group no file can declare.
  */
 function seedSmallAccount(options: { undeclarable?: boolean } = {}) {
+  const undeclarable = options.undeclarable ?? true;
   const analysts = iam().addRole({ name: 'Analysts', path: '/bi/team/' });
   const ops = iam().addRole({ name: 'Ops' });
   const bob = iam().addUser({ name: 'bob', path: '/engineering/' });
@@ -48,7 +60,7 @@ function seedSmallAccount(options: { undeclarable?: boolean } = {}) {
   put({ userName: 'erin', identityType: 'QUICKSIGHT', email: 'erin@corp.test', role: 'READER', externalLoginFederationProviderType: 'COGNITO', externalLoginFederationProviderUrl: 'cognito-identity.amazonaws.com', externalLoginId: 'erin-cognito' });
   put({ userName: 'oscar', identityType: 'QUICKSIGHT', email: 'oscar@corp.test', role: 'READER', tags: { [OWNER_TAG_KEY]: 'adopted:arn:aws:cloudformation:us-east-1:123456789012:stack/Old/1/Oscar', team: 'ops' } });
   // A role the model lists but QuickSight refuses: no declaration can hold this user as it is.
-  if (options.undeclarable ?? true) put({ userName: 'rita', identityType: 'QUICKSIGHT', email: 'rita@corp.test', role: 'RESTRICTED_READER' });
+  if (undeclarable) put({ userName: 'rita', identityType: 'QUICKSIGHT', email: 'rita@corp.test', role: 'RESTRICTED_READER' });
   iamUser(bob, { email: 'bob@corp.test', role: 'READER' });
   iamUser(root, { email: 'root@corp.test', role: 'AUTHOR_PRO' });
   roleUser(analysts, 'carol', { email: 'carol@corp.test', role: 'AUTHOR', externalLoginFederationProviderType: 'CUSTOM_OIDC', externalLoginFederationProviderUrl: 'https://login.corp.test', externalLoginId: 'carol-42' });
@@ -56,14 +68,20 @@ function seedSmallAccount(options: { undeclarable?: boolean } = {}) {
   // Their IAM identities deleted: QuickSight names them N/A.
   const gone = iam().addUser({ name: 'gone' });
   iamUser(gone, { email: 'gone@corp.test', role: 'READER' });
-  emulator().orphanUser(ACCOUNT, 'default', 'gone');
-  iam().remove(gone);
   put({ namespace: 'finance', userName: 'gina', identityType: 'QUICKSIGHT', email: 'gina@corp.test', role: 'AUTHOR' });
   roleUser(analysts, 'ivy', { namespace: 'finance', email: 'ivy@corp.test', role: 'READER', tags: { team: 'finance' } });
+  group('analysts', { description: 'Analysts of every team', members: ['alice', 'Analysts/carol', 'dave'] });
+  group('readers', { members: ['bob', 'erin', 'oscar', 'gone', ...(undeclarable ? ['rita'] : [])] });
+  group('finance', { namespace: 'finance', description: 'Finance', members: ['gina', 'Analysts/ivy'] });
+  group('auditors', { namespace: 'finance' });
+  // A name QuickSight takes and a users file cannot (a dot segment of the request path).
+  if (undeclarable) group('..', { members: ['alice'] });
+  emulator().orphanUser(ACCOUNT, 'default', 'gone');
+  iam().remove(gone);
 }
 
 const SMALL_EXPORT = `# QuickSight users of account 123456789012, identity region us-east-1, namespaces default and finance:
-# 10 users, exported on 2026-11-28 by quicksight-users export 0.1.0.
+# 10 users and 4 groups, exported on 2026-11-28 by quicksight-users export 0.1.0.
 #
 # Next:
 #   1. Review this file and open a pull request with it (\`quicksight-users validate --file <this file>\` checks it).
@@ -71,13 +89,16 @@ const SMALL_EXPORT = `# QuickSight users of account 123456789012, identity regio
 #   3. Deploy it (\`cdk deploy --all\` with the users-file app). Each user is adopted as it is: its RegisterUser
 #      is answered "already exists" (how adoption starts), nothing is updated or deleted, and only the owner
 #      tag quicksight-user-cdk:owner is added.
+#      Each group is adopted as it is too (its CreateGroup is answered "already exists"), and each user is
+#      a member of its groups already: no membership is added or removed.
 #      From then on, change users here: \`quicksight-users plan\` shows each change before it is deployed.
 #
-# Left out, untouched by any deployment of this file (2):
+# Left out, untouched by any deployment of this file (3):
 #   - federated/iam/AIDA8BFB48DD0BE51D822 (namespace default): named N/A, its IAM user or role was
 #     deleted
 #   - 'rita' (namespace default): role 'RESTRICTED_READER' is not currently available for use in
 #     QuickSight: choose READER, AUTHOR, ADMIN or a _PRO role
+#   - group '..' (namespace default): groupName '..' must not be "." or ".."
 
 stackName: QuickSightUsers
 defaults:
@@ -85,6 +106,16 @@ defaults:
   identityRegion: us-east-1
   namespace: default
   role: READER
+
+groups:
+  - groupName: analysts
+    description: Analysts of every team
+  - groupName: readers
+  - groupName: auditors
+    namespace: finance
+  - groupName: finance
+    description: Finance
+    namespace: finance
 
 users:
   # namespace default: 8 users
@@ -95,6 +126,7 @@ users:
     tags:
       cost-center: '42'
       team: finance
+    groups: [analysts]
   - iamArn: arn:aws:iam::123456789012:role/bi/team/Analysts
     sessionName: carol
     identityType: IAM
@@ -103,19 +135,23 @@ users:
     externalLoginFederationProviderType: CUSTOM_OIDC
     customFederationProviderUrl: https://login.corp.test
     externalLoginId: carol-42
+    groups: [analysts]
   - iamArn: arn:aws:iam::123456789012:user/engineering/bob
     identityType: IAM
     email: bob@corp.test
+    groups: [readers]
   - userName: dave
     identityType: QUICKSIGHT
     email: dave@corp.test
     role: ADMIN
     customPermissionsName: NoDataSourceCreation
+    groups: [analysts]
   - userName: erin
     identityType: QUICKSIGHT
     email: erin@corp.test
     externalLoginFederationProviderType: COGNITO
     externalLoginId: erin-cognito
+    groups: [readers]
   - iamArn: arn:aws:iam::123456789012:role/Ops
     identityType: IAM
     email: ops@corp.test
@@ -124,6 +160,7 @@ users:
     email: oscar@corp.test
     tags:
       team: ops
+    groups: [readers]
   - iamArn: arn:aws:iam::123456789012:user/root-level
     identityType: IAM
     email: root@corp.test
@@ -137,79 +174,114 @@ users:
     namespace: finance
     tags:
       team: finance
+    groups: [finance]
   - userName: gina
     identityType: QUICKSIGHT
     email: gina@corp.test
     role: AUTHOR
     namespace: finance
+    groups: [finance]
 `;
 
 const exportArgs = ['export', '--account', ACCOUNT, '--identity-region', 'us-east-1'];
 
-test('the exported file, as written: every field, the owner tag left out, defaults factored out, users in order, IAM ARNs with their IAM paths', async () => {
+test('the exported file, as written: every field, the owner tag left out, defaults factored out, users in order, IAM ARNs with their IAM paths, the groups and each user\'s groups', async () => {
   seedSmallAccount();
   const { code, stdout, stderr } = await cli(exportArgs, dir);
   expect(code).toBe(EXIT.OK);
   expect(stdout).toBe(SMALL_EXPORT);
   // The summary and what was left out on stderr, each N/A user with its principal id and what to do.
   expect(stderr.split('\n')).toEqual([
-    'exported: 10 users of account 123456789012 (us-east-1) in 2 namespaces; 14 QuickSight calls.',
+    'exported: 10 users and 4 groups (8 memberships) of account 123456789012 (us-east-1) in 2 namespaces; 20 QuickSight calls.',
     'left out: 1 QuickSight user is named N/A: the IAM user or role it was registered for has been deleted.',
     '  No users file can declare it (QuickSight gives it no name). What it owns (dashboards, analyses,',
     '  datasets) stays until deleted: give those assets new owners, then delete each user by its principal id:',
     '  - federated/iam/AIDA8BFB48DD0BE51D822 (namespace default, IAM, READER): aws quicksight delete-user-by-principal-id --aws-account-id 123456789012 --namespace default --principal-id federated/iam/AIDA8BFB48DD0BE51D822 --region us-east-1',
     'left out: 1 user no declaration can hold as it is; no deployment of the file touches it:',
     "  - 'rita' (namespace default): role 'RESTRICTED_READER' is not currently available for use in QuickSight: choose READER, AUTHOR, ADMIN or a _PRO role",
+    'left out: 1 group no declaration can hold as it is, and its memberships; no deployment of the file touches it:',
+    "  - group '..' (namespace default): groupName '..' must not be \".\" or \"..\"",
     'note: 1 user carries the owner tag of a quicksight-user-cdk stack already: deploying this file in another stack takes it over (the old stack then leaves it alone).',
     '',
   ]);
-  // Read once each: ListNamespaces, a ListUsers page per namespace, one ListTagsForResource per named user; never DescribeUser.
-  expect(callTally(emulator())).toEqual({ 'ListNamespaces 200': 1, 'ListUsers 200': 2, 'ListTagsForResource 200': 11 });
+  // Read once each: ListNamespaces, a ListUsers and a ListGroups page per namespace, one ListGroupMemberships per group a file
+  // can declare (not '..'), one ListTagsForResource per named user; never DescribeUser, DescribeGroup or ListUserGroups.
+  expect(callTally(emulator())).toEqual({ 'ListNamespaces 200': 1, 'ListUsers 200': 2, 'ListGroups 200': 2, 'ListGroupMemberships 200': 4, 'ListTagsForResource 200': 11 });
   expect(iam().calls.map((c) => `${c.action} ${c.status}`).sort()).toEqual(['ListRoles 200', 'ListUsers 200']);
 });
 
 describe('the round trip: export, validate, drift, plan, deploy', () => {
-  /** The small account, and more users than one ListUsers page in the default namespace. */
+  /** The small account, and more users than one ListUsers page in the default namespace, all of them readers. */
   const seedLargeAccount = () => {
     seedSmallAccount({ undeclarable: false });
-    for (let i = 1; i <= 110; i++) put({ userName: `reader${String(i).padStart(3, '0')}@corp.test`, identityType: 'QUICKSIGHT', email: `reader${i}@corp.test`, role: i % 10 === 0 ? 'AUTHOR' : 'READER', tags: i % 3 === 0 ? { team: `t${i % 4}` } : undefined });
+    for (let i = 1; i <= 110; i++) {
+      const userName = `reader${String(i).padStart(3, '0')}@corp.test`;
+      put({ userName, identityType: 'QUICKSIGHT', email: `reader${i}@corp.test`, role: i % 10 === 0 ? 'AUTHOR' : 'READER', tags: i % 3 === 0 ? { team: `t${i % 4}` } : undefined });
+      emulator().addMember(ACCOUNT, 'default', 'readers', userName);
+    }
   };
   const DECLARED = 120;
+  /** The users in a group: all but Ops and root-level. */
+  const IN_GROUPS = 118;
+  const GROUPS = 4;
+  /** Every group's members, and every user's groups, as QuickSight has them. */
+  const memberships = () => emulator().groups().map((g) => `${g.namespace}/${g.groupName}: ${emulator().membersOf(ACCOUNT, g.namespace, g.groupName).join(', ')}`);
 
-  test('the exported file validates, shows no drift and no change against itself; deployed, it adopts every user as it is', async () => {
-    // Every user of this account can be declared (rita's test is below); the N/A user cannot, and is not drift.
+  test('the exported file validates, shows no drift and no change against itself; deployed, it adopts every user and group as it is, every membership untouched', async () => {
+    // Every user and group of this account can be declared (rita's and '..''s tests are below); the N/A user cannot, and is not drift.
     seedLargeAccount();
     const exported = await cli([...exportArgs, '--output', 'exported.yaml'], dir);
     expect(exported).toMatchObject({ code: EXIT.OK, stdout: '' });
-    expect(exported.stderr).toMatch(/^wrote exported\.yaml: 120 users of account 123456789012 \(us-east-1\) in 2 namespaces; 124 QuickSight calls\.$/m);
-    // ListNamespaces, ListUsers (2 pages of default's 122 users, 1 of finance's), ListTagsForResource per named user.
-    expect(callTally(emulator())).toEqual({ 'ListNamespaces 200': 1, 'ListUsers 200': 3, 'ListTagsForResource 200': DECLARED });
+    expect(exported.stderr).toMatch(/^wrote exported\.yaml: 120 users and 4 groups \(118 memberships\) of account 123456789012 \(us-east-1\) in 2 namespaces; 131 QuickSight calls\.$/m);
+    // ListNamespaces, ListUsers (2 pages of default's 122 users, 1 of finance's), ListGroups per namespace, ListGroupMemberships
+    // per group (2 pages of readers' 114 members), ListTagsForResource per named user.
+    expect(callTally(emulator())).toEqual({ 'ListNamespaces 200': 1, 'ListUsers 200': 3, 'ListGroups 200': 2, 'ListGroupMemberships 200': 5, 'ListTagsForResource 200': DECLARED });
     const text = fs.readFileSync(path.join(dir, 'exported.yaml'), 'utf8');
+    // The readers' list is the default one: 113 of the 120 users are in exactly that group; the others say theirs.
+    expect(text).toContain('  role: READER\n  groups: [readers]\n\ngroups:\n  - groupName: analysts\n    description: Analysts of every team\n  - groupName: readers\n');
+    expect(text).toContain('  - iamArn: arn:aws:iam::123456789012:role/Ops\n    identityType: IAM\n    email: ops@corp.test\n    groups: []\n');
+    expect(text).toContain('  - userName: reader001@corp.test\n    identityType: QUICKSIGHT\n    email: reader1@corp.test\n  - userName: reader002@corp.test\n');
 
     const validate = await cli(['validate', '--file', 'exported.yaml'], dir);
-    expect(validate).toEqual({ code: EXIT.OK, stdout: 'exported.yaml: valid: 120 users (5 IAM, 115 QUICKSIGHT) in 2 namespaces of 123456789012 (us-east-1); 1 stack: QuickSightUsers\n', stderr: '' });
+    expect(validate).toMatchObject({ code: EXIT.OK, stderr: '' });
+    expect(validate.stdout).toMatch(/^exported\.yaml: valid: 120 users \(5 IAM, 115 QUICKSIGHT\) in 2 namespaces of 123456789012 \(us-east-1\);/);
+    const file = parseUsersFile(text, 'exported.yaml');
+    expect(file.groups.map((g) => [g.spec.Namespace, g.spec.GroupName, g.spec.Description, g.managed])).toEqual([
+      ['default', 'analysts', 'Analysts of every team', true], ['default', 'readers', undefined, true], ['finance', 'auditors', undefined, true], ['finance', 'finance', 'Finance', true],
+    ]);
+    expect(file.users.reduce((sum, u) => sum + u.groups.length, 0)).toBe(IN_GROUPS);
 
     emulator().resetCalls();
     const drift = await cli(['drift', '--file', 'exported.yaml'], dir);
     expect(drift.code).toBe(EXIT.OK);
-    expect(drift.stdout).toBe('Drift: exported.yaml → QuickSight\n\nNo drift (120 declared, 121 in QuickSight, in 2 namespaces; 1 user named N/A left aside, see the warning).\n');
-    // N/A users are a warning (stderr, principal id, what to do), never drift of the file.
+    expect(drift.stdout).toBe('Drift: exported.yaml → QuickSight\n\nNo drift (120 users declared, 121 in QuickSight; 4 groups declared, 4 in QuickSight; in 2 namespaces; 1 user named N/A left aside, see the warning).\n');
+    // N/A users are a warning (stderr, principal id, what to do), never drift of the file; N/A members neither.
     expect(drift.stderr).toMatch(/^warning: 1 QuickSight user is named N\/A: [^]*delete-user-by-principal-id --aws-account-id 123456789012 --namespace default --principal-id federated\/iam\/AIDA/);
-    expect(callTally(emulator())).toEqual({ 'ListUsers 200': 3, 'ListTagsForResource 200': DECLARED });
+    expect(callTally(emulator())).toEqual({ 'ListUsers 200': 3, 'ListGroups 200': 2, 'ListGroupMemberships 200': 5, 'ListTagsForResource 200': DECLARED });
 
     const plan = await cli(['plan', 'exported.yaml', 'exported.yaml', '--detailed-exitcode', '--fail-on-destructive'], dir);
     expect(plan).toMatchObject({ code: EXIT.OK, stderr: '' });
-    expect(plan.stdout).toBe('Plan: exported.yaml → exported.yaml\n\nNo changes: 120 users as declared.\n');
+    expect(plan.stdout).toBe('Plan: exported.yaml → exported.yaml\n\nNo changes: 120 users and 4 groups as declared.\n');
+    const samePlan = planChange(file, file);
+    expect([samePlan.changes, samePlan.groupChanges]).toEqual([[], []]);
+    expect(samePlan.groupSummary.unchanged).toBe(GROUPS);
 
-    // Deployed (the CloudFormation simulator, the real handler, the handler policy enforced):
-    // every user adopted, its RegisterUser answered 409 (how adoption starts), then DescribeUser,
-    // ListTagsForResource and the owner marker. No UpdateUser, no successful RegisterUser, no
-    // DeleteUser, no UntagResource.
+    // Deployed (the CloudFormation simulator, the real handler, the handler policy enforced): the
+    // groups stack first, each group adopted (CreateGroup answered 409, then DescribeGroup; the
+    // description as declared: no UpdateGroup); then every user adopted, its RegisterUser answered
+    // 409 (how adoption starts), then DescribeUser, ListTagsForResource and the owner marker, and
+    // the groups of each user in a group read once (ListUserGroups), none to join. No UpdateUser,
+    // no successful RegisterUser or CreateGroup, no DeleteUser, no UntagResource, no membership written.
     const before = emulator().users();
+    const membershipsBefore = memberships();
     emulator().resetCalls();
     const { results } = await deployUsersFile(emulator(), text);
-    expect(results.map((r) => r.status)).toEqual(['CREATE_COMPLETE']);
-    expect(callTally(emulator())).toEqual({ 'RegisterUser 409': DECLARED, 'DescribeUser 200': DECLARED, 'ListTagsForResource 200': DECLARED, 'TagResource 200': DECLARED });
+    expect(results.map((r) => r.status)).toEqual(['CREATE_COMPLETE', 'CREATE_COMPLETE']);
+    expect(callTally(emulator())).toEqual({
+      'CreateGroup 409': GROUPS, 'DescribeGroup 200': GROUPS,
+      'RegisterUser 409': DECLARED, 'DescribeUser 200': DECLARED, 'ListTagsForResource 200': DECLARED, 'TagResource 200': DECLARED, 'ListUserGroups 200': IN_GROUPS,
+    });
+    expect(memberships()).toEqual(membershipsBefore);
     const after = new Map(emulator().users().map((u) => [u.principalId, u]));
     expect(after.size).toBe(before.length);
     for (const user of before) {
@@ -223,15 +295,31 @@ describe('the round trip: export, validate, drift, plan, deploy', () => {
     expect((await cli(['drift', '--file', 'exported.yaml'], dir)).code).toBe(EXIT.OK);
   });
 
-  test('a failed first deployment of the exported file leaves every adopted user in place, released', async () => {
+  test('a failed first deployment of the groups stack leaves every group in place (a rollback never deletes a group), and no user stack is deployed', async () => {
+    seedLargeAccount();
+    const { stdout: text } = await cli(exportArgs, dir);
+    const groupsBefore = emulator().groups();
+    const membershipsBefore = memberships();
+    emulator().resetCalls();
+    const { results } = await deployUsersFile(emulator(), text, {}, { failAfter: 2 });
+    expect(results.map((r) => r.status)).toEqual(['ROLLBACK_COMPLETE']);
+    expect(callTally(emulator())).toEqual({ 'CreateGroup 409': 2, 'DescribeGroup 200': 2 });
+    expect(emulator().groups()).toEqual(groupsBefore);
+    expect(memberships()).toEqual(membershipsBefore);
+  });
+
+  test('a failed first deployment of the exported file leaves every adopted user in place, released, and every group and membership as it was', async () => {
     seedLargeAccount();
     const { stdout: text } = await cli(exportArgs, dir);
     const before = emulator().users();
+    const membershipsBefore = memberships();
     emulator().resetCalls();
-    // Another resource of the stack fails after 40 of the users were adopted: the stack rolls back.
+    // Another resource of the users stack fails after 40 of the users were adopted: the stack rolls back.
     const { results } = await deployUsersFile(emulator(), text, { failAfter: 40 });
-    expect(results.map((r) => r.status)).toEqual(['ROLLBACK_COMPLETE']);
+    expect(results.map((r) => r.status)).toEqual(['CREATE_COMPLETE', 'ROLLBACK_COMPLETE']);
     expect(emulator().callCount('DeleteUser') + emulator().callCount('DeleteUserByPrincipalId') + emulator().callCount('UpdateUser')).toBe(0);
+    expect(emulator().callCount('DeleteGroup') + emulator().callCount('UpdateGroup') + emulator().callCount('CreateGroupMembership') + emulator().callCount('DeleteGroupMembership')).toBe(0);
+    expect(memberships()).toEqual(membershipsBefore);
     // Every user still there, as it was; the 40 adopted ones released (the marker the deployment
     // added, removed: a released user carries no marker, README's known limits), the others untouched.
     const after = new Map(emulator().users().map((u) => [u.principalId, u]));
@@ -246,9 +334,23 @@ describe('the round trip: export, validate, drift, plan, deploy', () => {
       released += 1;
     }
     expect(emulator().users().filter((u) => u.tags[OWNER_TAG_KEY]?.includes(':stack/QuickSightUsers/'))).toEqual([]);
-    expect(results[0].events.filter((e) => e.phase === 'CREATE' && e.status === 'SUCCESS')).toHaveLength(40);
+    expect(results[1].events.filter((e) => e.phase === 'CREATE' && e.status === 'SUCCESS')).toHaveLength(40);
     expect(released).toBeLessThanOrEqual(40);
   });
+});
+
+test('a group no declaration can hold is left out with its memberships, untouched, and drift names it undeclared', async () => {
+  seedSmallAccount();
+  const exported = await cli([...exportArgs, '--output', 'with-dots.yaml'], dir);
+  expect(exported.stderr).toContain("  - group '..' (namespace default): groupName '..' must not be \".\" or \"..\"\n");
+  const drift = await cli(['drift', '--file', 'with-dots.yaml'], dir);
+  expect(drift.code).toBe(EXIT.CHANGES);
+  expect(drift.stdout).toMatch(/^group undeclared +\.\. +default +not in the file: declare it \(with managed: false if it is managed elsewhere\), or delete it in QuickSight$/m);
+  // alice's membership of '..' is no membership of the file (the group is not declared, so its members are not read);
+  // rita's of readers is: rita is left out, and a member of a declared group.
+  expect(drift.stdout).toMatch(/^membership undeclared +rita +readers +default +a member the file does not declare: /m);
+  expect(drift.stdout).not.toMatch(/^membership undeclared +alice/m);
+  expect(drift.stdout).toContain('Drift: 1 undeclared, 1 group undeclared, 1 membership undeclared (10 users declared, 12 in QuickSight; 4 groups declared, 5 in QuickSight; in 2 namespaces; 1 user named N/A left aside, see the warning).');
 });
 
 test('a user no declaration can hold is left out, untouched, and drift names it undeclared (the export said why)', async () => {
@@ -267,7 +369,7 @@ test('exporting twice gives the same bytes (the day in the header aside, and wit
   expect(second.stdout).toBe(first.stdout);
   const days = await Promise.all(['2026-11-28T00:00:01Z', '2027-03-01T23:59:59Z'].map((now) => cli([...exportArgs, '--no-date'], dir, { now: new Date(now) })));
   expect(days[1].stdout).toBe(days[0].stdout);
-  expect(days[0].stdout).toContain('# 10 users, exported by quicksight-users export 0.1.0.\n');
+  expect(days[0].stdout).toContain('# 10 users and 4 groups, exported by quicksight-users export 0.1.0.\n');
   expect(days[0].stdout.replace('exported by', 'exported on 2026-11-28 by')).toBe(first.stdout);
 });
 
@@ -350,8 +452,10 @@ describe('where export reads', () => {
     emulator().addNamespace(ACCOUNT, 'empty');
     const finance = await cli([...exportArgs, '--namespace', 'finance', '--namespace', 'empty'], dir);
     expect(finance.code).toBe(EXIT.OK);
-    expect(finance.stdout).toMatch(/^# QuickSight users of account 123456789012, identity region us-east-1, namespaces empty and finance:\n# 2 users,/);
-    expect(finance.stdout).toContain('defaults:\n  awsAccountId: \'123456789012\'\n  identityRegion: us-east-1\n  namespace: finance\n  role: AUTHOR\n');
+    expect(finance.stdout).toMatch(/^# QuickSight users of account 123456789012, identity region us-east-1, namespaces empty and finance:\n# 2 users and 2 groups,/);
+    // Both users are in exactly [finance]: the default list, which neither repeats.
+    expect(finance.stdout).toContain('defaults:\n  awsAccountId: \'123456789012\'\n  identityRegion: us-east-1\n  namespace: finance\n  role: AUTHOR\n  groups: [finance]\n\ngroups:\n  - groupName: auditors\n  - groupName: finance\n    description: Finance\n\nusers:\n');
+    expect(finance.stdout).not.toMatch(/^ {4}groups:/m);
     expect(emulator().callCount('ListNamespaces')).toBe(0);
     const missing = await cli([...exportArgs, '--namespace', 'sales'], dir);
     expect(missing).toMatchObject({ code: EXIT.ERROR, stdout: '', stderr: "export failed: Error: namespace 'sales' does not exist in QuickSight account 123456789012 (us-east-1)\n" });

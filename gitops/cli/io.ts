@@ -29,14 +29,16 @@ export const EXIT = {
 export class CliError extends Error {}
 
 export interface ReadProgressEvent {
-  readonly phase: 'list' | 'tags';
+  /** Users listed (`total` still growing), the members of the groups read, or the users' tags read. */
+  readonly phase: 'list' | 'groups' | 'tags';
   readonly done: number;
   readonly total: number;
 }
 
 /**
  * Progress of a read on stderr: on a terminal, one line rewritten in place (at most every 100 ms);
- * elsewhere (--progress in a CI log), a line at most every second, and the last one.
+ * elsewhere (--progress in a CI log), a line at most every second, and the last one (the users'
+ * tags are read last).
  */
 export function progressReporter(io: CliIo, enabled: boolean): { update: (event: ReadProgressEvent) => void; end: () => void } | undefined {
   if (!enabled) return undefined;
@@ -51,7 +53,9 @@ export function progressReporter(io: CliIo, enabled: boolean): { update: (event:
   };
   return {
     update: (event) => {
-      const text = event.phase === 'list' ? `listed ${formatCount(event.done)} users` : `read ${formatCount(event.done)} of ${formatCount(event.total)} users`;
+      const text = event.phase === 'list' ? `listed ${formatCount(event.done)} users`
+        : event.phase === 'groups' ? `read the members of ${formatCount(event.done)} of ${formatCount(event.total)} groups`
+          : `read ${formatCount(event.done)} of ${formatCount(event.total)} users`;
       const final = event.phase === 'tags' && event.done === event.total;
       const now = Date.now();
       if (!final && now - last < (tty ? 100 : 1000)) {

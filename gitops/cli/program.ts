@@ -142,8 +142,8 @@ ListGroupMemberships in the identity region, and iam:ListRoles and iam:ListUsers
 paths of IAM users (without them the export still works, and says which paths it assumed).
 
 The groups of the exported namespaces are the file's top-level groups (name, description), and their
-members each user's groups; an IAM Identity Center account's groups are declared managed: false
-(QuickSight refuses to change them there).
+members each user's groups; an IAM Identity Center account's groups are declared managed: false,
+without memberships (QuickSight refuses to change them there; Identity Center manages them).
 
 Examples:
   ${PROGRAM_NAME} export > users.yaml
@@ -287,7 +287,8 @@ async function exportCommand(options: ExportCommandOptions, io: CliIo): Promise<
 }
 
 function exportSummary(result: UsersExport, output: string | undefined): string {
-  const groups = result.groups === 0 ? '' : ` and ${formatCount(result.groups)} group${result.groups === 1 ? '' : 's'} (${formatCount(result.memberships)} membership${result.memberships === 1 ? '' : 's'})`;
+  const memberships = result.groupsManagedElsewhere ? '' : ` (${formatCount(result.memberships)} membership${result.memberships === 1 ? '' : 's'})`;
+  const groups = result.groups === 0 ? '' : ` and ${formatCount(result.groups)} group${result.groups === 1 ? '' : 's'}${memberships}`;
   const lines = [`${output ? `wrote ${output}` : 'exported'}: ${formatCount(result.users)} user${result.users === 1 ? '' : 's'}${groups} of account ${result.awsAccountId} (${result.identityRegion}) in ${result.namespaces.length} namespace${result.namespaces.length === 1 ? '' : 's'}`
     + `${result.stacks > 1 ? `, ${result.stacks} stacks (pinned)` : ''}; ${formatCount(Object.values(result.calls).reduce((a, b) => a + b, 0))} QuickSight calls.`];
   if (result.orphaned.length > 0) lines.push(formatOrphanWarning(result.orphaned, 'export').trimEnd());
@@ -301,7 +302,7 @@ function exportSummary(result: UsersExport, output: string | undefined): string 
     for (const g of result.leftOutGroups) lines.push(`  - group '${g.groupName}' (namespace ${g.namespace}): ${g.reason}`);
   }
   if (result.groupsManagedElsewhere) {
-    lines.push(`note: the ${result.groups === 1 ? 'group is' : `${formatCount(result.groups)} groups are`} IAM Identity Center's: declared managed: false (QuickSight refuses to create, change or delete them or their memberships in this account).`);
+    lines.push(`note: the ${result.groups === 1 ? 'group is' : `${formatCount(result.groups)} groups are`} IAM Identity Center's: declared managed: false, without memberships (QuickSight refuses to create, change or delete them or their memberships in this account, and an IAM_IDENTITY_CENTER user takes no groups).`);
   }
   for (const e of result.iamErrors) lines.push(`warning: IAM could not be read: ${e.action}: ${e.name}: ${e.message}`);
   if (result.unconfirmedIamPaths.length > 0) {

@@ -24,13 +24,15 @@ export const HANDLER_ACTIONS = [
   'quicksight:TagResource',
   'quicksight:UntagResource',
   'quicksight:ListTagsForResource',
+  'quicksight:ListUserGroups',
 ];
 
 /**
- * The QuickSight actions on groups, granted only to stacks that declare groups or memberships, on
- * the groups (`group/*`) of each account and identity region in use: not per namespace, for the
- * same reason as the users (a cleanup Delete, or the rollback of an update, runs under the policy
- * of the new template, which may no longer name the group's namespace).
+ * The QuickSight actions on groups and memberships, on the groups (`group/*`) of the same accounts
+ * and identity regions. Every stack gets them, with or without groups now: a deployment that stops
+ * declaring a stack's last group (or a user's last group) makes its cleanup Delete, and its
+ * rollback, under the new template's policy, which would otherwise no longer grant them (the model
+ * found both: a group left behind, and a stack stuck in UPDATE_ROLLBACK_FAILED).
  */
 export const HANDLER_GROUP_ACTIONS = [
   'quicksight:CreateGroup',
@@ -43,24 +45,13 @@ export const HANDLER_GROUP_ACTIONS = [
 ];
 
 /**
- * The QuickSight action on users that memberships need (the groups of an adopted user), granted
- * with the group actions, on `user/*` of the same accounts and identity regions.
+ * The CloudFormation actions the handler calls, on the stack's own id (AWS::StackId), nothing else:
+ * on a Delete of a user it did not register itself, or of a group, it reads its own stack's status
+ * to tell a rollback from an intended delete; before deleting a group or a membership, it lists its
+ * own stack's resources, so that one another resource of the stack has taken over (a construct id
+ * changed) is left to it.
  */
-export const HANDLER_USER_GROUP_ACTIONS = ['quicksight:ListUserGroups'];
-
-/**
- * The CloudFormation action the handler calls: on a Delete of a user it did not register itself,
- * it reads its own stack's status to tell a rollback from an intended delete. Granted on the
- * stack's own id (AWS::StackId), nothing else.
- */
-export const HANDLER_STACK_ACTIONS = ['cloudformation:DescribeStacks'];
-
-/**
- * The CloudFormation action a stack with groups or memberships adds: before deleting a group (or
- * a membership), the handler lists its own stack's resources, so that a group another resource of
- * the stack has taken over (a construct id changed) is left to it. On the stack's own id only.
- */
-export const HANDLER_GROUP_STACK_ACTIONS = ['cloudformation:ListStackResources'];
+export const HANDLER_STACK_ACTIONS = ['cloudformation:DescribeStacks', 'cloudformation:ListStackResources'];
 
 /** How long one event may run: the handler answers 5 s before this, whatever QuickSight does. */
 export const HANDLER_TIMEOUT = Duration.minutes(5);
@@ -74,7 +65,7 @@ const PROVIDER_ID = 'QuickSightUserProvider';
 /**
  * The custom resource provider of a stack's QuickSight users: one handler Lambda (and one Provider
  * framework function) per stack, however many users it declares. Its QuickSight permissions are
- * scoped to `user/*` of the accounts and identity regions in use (see HANDLER_ACTIONS), so the
+ * scoped to `user/*` and `group/*` of the accounts and identity regions in use (see HANDLER_ACTIONS), so the
  * policy grows with the identity regions, never with the users.
  */
 export class QuickSightUserProvider extends Construct {
@@ -89,10 +80,8 @@ export class QuickSightUserProvider extends Construct {
   public readonly serviceToken: string;
   /** The Lambda function that calls QuickSight. */
   public readonly handler: lambda.Function;
-  private quickSightStatement?: iam.PolicyStatement;
+  private statements?: { users: iam.PolicyStatement; groups: iam.PolicyStatement };
   private readonly grantedScopes = new Set<string>();
-  private readonly grantedGroupScopes = new Set<string>();
-  private groupStatements?: { groups: iam.PolicyStatement; users: iam.PolicyStatement };
   private readonly handlerRole: iam.Role;
   private readonly grantedArns: string[] = [];
   private readonly handlerPolicy: CfnResource;
@@ -103,7 +92,7 @@ export class QuickSightUserProvider extends Construct {
     const handlerLogs = new logs.LogGroup(this, 'HandlerLogs', { retention: logs.RetentionDays.ONE_YEAR });
     const handlerRole = new iam.Role(this, 'HandlerRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Registers, updates and deregisters the QuickSight users declared in this stack',
+      description: 'Registers, updates and deregisters the QuickSight users, groups and memberships declared in this stack',
     });
     handlerLogs.grant(handlerRole, 'logs:CreateLogStream', 'logs:PutLogEvents');
     this.handlerRole = handlerRole;
@@ -141,50 +130,29 @@ export class QuickSightUserProvider extends Construct {
       'The CDK Provider framework only invokes this stack\'s QuickSightUser handler: aws-cdk-lib grants lambda:InvokeFunction on that function and on its versions and aliases (<function ARN>:*), no other function.');
   }
 
-  /** Lets the handler manage the users (`user/*`) of an account's identity region; once per scope. */
-  public grantUsers(awsAccountId: string, identityRegion: string): void {
+  /**
+   * Lets the handler manage the users (`user/*`) and groups (`group/*`) of an account's identity
+   * region; once per scope. Users and groups get the same grant: a deployment that stops declaring
+   * the last group (or user) of a scope still makes their cleanup Delete and rollback under it.
+   */
+  public grantScope(awsAccountId: string, identityRegion: string): void {
     const key = [awsAccountId, identityRegion].join('|');
     if (this.grantedScopes.has(key)) return;
     this.grantedScopes.add(key);
-    if (this.quickSightStatement === undefined) {
-      this.quickSightStatement = new iam.PolicyStatement({ actions: HANDLER_ACTIONS, resources: [] });
-      this.handlerRole.addToPrincipalPolicy(this.quickSightStatement);
-    }
-    this.grant(this.quickSightStatement, Stack.of(this).formatArn({
-      service: 'quicksight', region: identityRegion, account: awsAccountId, resource: 'user', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    }));
-    this.acknowledgeGrants();
-  }
-
-  /**
-   * Lets the handler manage the groups (`group/*`) of an account's identity region and the
-   * memberships of its users; once per scope, and only for stacks with groups or memberships.
-   */
-  public grantGroups(awsAccountId: string, identityRegion: string): void {
-    const key = [awsAccountId, identityRegion].join('|');
-    if (this.grantedGroupScopes.has(key)) return;
-    this.grantedGroupScopes.add(key);
-    if (this.groupStatements === undefined) {
-      this.groupStatements = {
+    if (this.statements === undefined) {
+      this.statements = {
+        users: new iam.PolicyStatement({ actions: HANDLER_ACTIONS, resources: [] }),
         groups: new iam.PolicyStatement({ actions: HANDLER_GROUP_ACTIONS, resources: [] }),
-        users: new iam.PolicyStatement({ actions: HANDLER_USER_GROUP_ACTIONS, resources: [] }),
       };
-      this.handlerRole.addToPrincipalPolicy(this.groupStatements.groups);
-      this.handlerRole.addToPrincipalPolicy(this.groupStatements.users);
-      this.handlerRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: HANDLER_GROUP_STACK_ACTIONS, resources: [Aws.STACK_ID] }));
+      this.handlerRole.addToPrincipalPolicy(this.statements.users);
+      this.handlerRole.addToPrincipalPolicy(this.statements.groups);
     }
     const arn = (resource: string) => Stack.of(this).formatArn({
       service: 'quicksight', region: identityRegion, account: awsAccountId, resource, resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
     });
-    this.grant(this.groupStatements.groups, arn('group'));
-    this.grant(this.groupStatements.users, arn('user'));
-    this.acknowledgeGrants();
-  }
-
-  /** One acknowledgement of the handler policy's wildcards, naming each ARN granted so far. */
-  private acknowledgeGrants(): void {
-    const reason = this.groupStatements === undefined ? USERS_NAG_REASON : GROUPS_NAG_REASON;
-    acknowledgeNagFinding(this.handlerPolicy, 'AwsSolutions-IAM5', this.grantedArns, reason, [USERS_NAG_REASON, GROUPS_NAG_REASON]);
+    this.grant(this.statements.users, arn('user'));
+    this.grant(this.statements.groups, arn('group'));
+    acknowledgeNagFinding(this.handlerPolicy, 'AwsSolutions-IAM5', this.grantedArns, NAG_REASON);
   }
 
   private grant(statement: iam.PolicyStatement, arn: string): void {
@@ -195,8 +163,7 @@ export class QuickSightUserProvider extends Construct {
 
 // ---- cdk-nag acknowledgements ----
 
-const USERS_NAG_REASON = 'The handler registers, updates and deregisters the QuickSight users this stack declares, whose names are only final at deploy time (IAM role sessions, parameters), and lets go of the ones it stops declaring, in any namespace (a cleanup Delete or a rollback runs under a policy that may no longer name the old namespace): its QuickSight actions are granted on user/* of each account and identity region in use, never on the rest of QuickSight.';
-const GROUPS_NAG_REASON = 'The handler registers, updates and deregisters the QuickSight users, and creates, updates and deletes the groups and memberships, this stack declares, whose names are only final at deploy time (IAM role sessions, parameters), and lets go of the ones it stops declaring, in any namespace (a cleanup Delete or a rollback runs under a policy that may no longer name the old namespace): its QuickSight actions are granted on user/* and group/* of each account and identity region in use, never on the rest of QuickSight.';
+const NAG_REASON = 'The handler registers, updates and deregisters the QuickSight users, and creates, updates and deletes the groups and memberships, this stack declares, whose names are only final at deploy time (IAM role sessions, parameters), and lets go of the ones it stops declaring, in any namespace (a cleanup Delete or a rollback runs under a policy that may no longer name the old namespace, or any group): its QuickSight actions are granted on user/* and group/* of each account and identity region in use, never on the rest of QuickSight.';
 // Written in cdk-nag's documented metadata format (Metadata.cdk_nag.rules_to_suppress), so that the
 // library needs no dependency on cdk-nag. Each names one rule, one resource and the exact wildcards,
 // and holds for every use of the construct; test/security.test.ts runs the AwsSolutions pack.
@@ -205,9 +172,9 @@ function defaultPolicyOf(role: iam.Role): CfnResource {
   return role.node.findChild('DefaultPolicy').node.defaultChild as CfnResource;
 }
 
-function acknowledgeNagFinding(resource: CfnResource, rule: string, appliesTo: string[], reason: string, replaces: string[] = [reason]): void {
+function acknowledgeNagFinding(resource: CfnResource, rule: string, appliesTo: string[], reason: string): void {
   const existing = ((resource.getMetadata('cdk_nag') as { rules_to_suppress?: Array<{ id: string; reason: string }> } | undefined)?.rules_to_suppress ?? []);
-  const others = existing.filter((s) => !(s.id === rule && replaces.includes(s.reason)));
+  const others = existing.filter((s) => !(s.id === rule && s.reason === reason));
   resource.addMetadata('cdk_nag', { rules_to_suppress: [...others, { id: rule, reason, applies_to: [...appliesTo] }] });
 }
 

@@ -237,7 +237,7 @@ export class QuickSightGroup extends QuickSightGroupBase {
     registerGroupDuplicateCheck(this);
 
     const provider = QuickSightUserProvider.of(this);
-    provider.grantGroups(this.awsAccountId, this.identityRegion);
+    provider.grantScope(this.awsAccountId, this.identityRegion);
     const resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: GROUP_RESOURCE_TYPE,
@@ -293,7 +293,7 @@ export class QuickSightGroupMembership extends Construct {
     }
     this.memberName = user.userName;
     const provider = QuickSightUserProvider.of(this);
-    provider.grantGroups(group.awsAccountId, group.identityRegion);
+    provider.grantScope(group.awsAccountId, group.identityRegion);
     const resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: MEMBERSHIP_RESOURCE_TYPE,

@@ -298,7 +298,7 @@ export class QuickSightUser extends QuickSightUserBase implements ITaggable {
     registerDuplicateCheck(this);
 
     const provider = QuickSightUserProvider.of(this);
-    provider.grantUsers(this.awsAccountId, this.identityRegion);
+    provider.grantScope(this.awsAccountId, this.identityRegion);
     const resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
       resourceType: RESOURCE_TYPE,
@@ -347,7 +347,6 @@ export class QuickSightUser extends QuickSightUserBase implements ITaggable {
     if (problems.length > 0) throw new Error(`QuickSightUser ${this.node.path}: group name ${JSON.stringify(group.groupName)} ${problems[0].rule.replace(/^has a group name that /, '')}`);
     if (this.groups.some((g) => g === group || (!Token.isUnresolved(g.groupName) && g.groupName === group.groupName))) return;
     this.groups.push(group);
-    QuickSightUserProvider.of(this).grantGroups(this.awsAccountId, this.identityRegion);
     dependOnGroup(this.resource, group);
   }
 

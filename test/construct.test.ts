@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import {
   ExternalLoginFederationProviderType, IdentityType, QuickSightUser, QuickSightUserProps, UserRole,
 } from '../lib';
-import { HANDLER_ACTIONS } from '../lib/provider';
+import { HANDLER_ACTIONS, HANDLER_GROUP_ACTIONS } from '../lib/provider';
 
 const ACCOUNT = '123456789012';
 
@@ -130,7 +130,7 @@ describe('outputs', () => {
 });
 
 describe('provider', () => {
-  test('50 users share one handler, one provider and one QuickSight statement', () => {
+  test('50 users share one handler, one provider and one QuickSight statement on users (and one on groups)', () => {
     const stack = newStack();
     for (let i = 0; i < 50; i++) new QuickSightUser(stack, `User${i}`, { ...alice, userName: `user${i}`, stackOutputs: false });
     const template = Template.fromStack(stack);
@@ -139,8 +139,9 @@ describe('provider', () => {
     const tokens = new Set(Object.values(userResources(template)).map((r: any) => JSON.stringify(r.Properties.ServiceToken)));
     expect(tokens.size).toBe(1);
     const statements = quickSightStatements(template);
-    expect(statements).toHaveLength(1);
+    expect(statements).toHaveLength(2);
     expect(statements[0].Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':quicksight:us-east-1:123456789012:user/*']] });
+    expect(statements[1].Resource).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':quicksight:us-east-1:123456789012:group/*']] });
   });
 
   test('the QuickSight statement lists exactly the actions the handler calls, on user/* of each account and identity region in use', () => {
@@ -149,7 +150,7 @@ describe('provider', () => {
     new QuickSightUser(stack, 'B', { ...alice, userName: 'b', namespace: 'finance' });
     new QuickSightUser(stack, 'C', { ...alice, userName: 'c', namespace: 'finance' });
     new QuickSightUser(stack, 'D', { ...alice, userName: 'd', identityRegion: 'eu-west-1' });
-    const [statement, ...others] = quickSightStatements(Template.fromStack(stack));
+    const [statement, groups, ...others] = quickSightStatements(Template.fromStack(stack));
     expect(others).toEqual([]);
     expect(statement.Action).toEqual(HANDLER_ACTIONS);
     // Not per namespace: CloudFormation rolls the policy back after the users, and a rollback or a
@@ -158,15 +159,21 @@ describe('provider', () => {
       ':quicksight:us-east-1:123456789012:user/*',
       ':quicksight:eu-west-1:123456789012:user/*',
     ]);
+    // The group actions in the same scopes, groups declared or not (see groups-construct.test.ts).
+    expect(groups.Action).toEqual(HANDLER_GROUP_ACTIONS);
+    expect(groups.Resource.map((r: any) => r['Fn::Join'][1].slice(2).join(''))).toEqual([
+      ':quicksight:us-east-1:123456789012:group/*',
+      ':quicksight:eu-west-1:123456789012:group/*',
+    ]);
   });
 
-  test('the handler may read its own stack\'s status, and no other stack\'s', () => {
+  test('the handler may read its own stack\'s status and resources, and no other stack\'s', () => {
     const stack = newStack();
     new QuickSightUser(stack, 'A', alice);
     const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
     const statements = Object.values(policies).flatMap((p: any) => p.Properties.PolicyDocument.Statement)
       .filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('cloudformation:')));
-    expect(statements).toEqual([{ Action: 'cloudformation:DescribeStacks', Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } }]);
+    expect(statements).toEqual([{ Action: ['cloudformation:DescribeStacks', 'cloudformation:ListStackResources'], Effect: 'Allow', Resource: { Ref: 'AWS::StackId' } }]);
   });
 
   test('no statement grants an action or a QuickSight resource "*", and no role has an AWS managed policy', () => {

@@ -40,7 +40,7 @@ class Deployer {
   /** Deploys with IAM enforced: every call is checked against the policy the synthesized template grants. */
   public async deploy(build: Build | Template, options: DeployOptions = {}) {
     const template = typeof build === 'function' ? synth(build, { stackName: this.cfn.stackName }) : build;
-    this.policy = handlerPolicyOf(policyView(template), { ...DEFAULT_PSEUDO, ...this.cfn.pseudo });
+    this.policy = handlerPolicyOf(template, { ...DEFAULT_PSEUDO, ...this.cfn.pseudo });
     emulator().setPolicy(this.policy);
     const result = await this.cfn.deploy(template, options);
     events.push(...result.events);
@@ -53,20 +53,6 @@ class Deployer {
     events.push(...result.events);
     return result;
   }
-}
-
-/**
- * The template as test/security/handler-policy.ts reads it: it finds the handler through a
- * Custom::QuickSightUser's service token, and a stack of groups only (the users file's groups
- * stack) has none, so its groups and memberships stand in for users there (the same provider).
- */
-function policyView(template: Template): Template {
-  const resources = template.Resources ?? {};
-  if (Object.values(resources).some((r) => r.Type === 'Custom::QuickSightUser')) return template;
-  return {
-    ...template,
-    Resources: Object.fromEntries(Object.entries(resources).map(([id, r]) => [id, r.Type.startsWith('Custom::QuickSightGroup') ? { ...r, Type: 'Custom::QuickSightUser' } : r])),
-  };
 }
 
 function user(stack: Stack, id: string, name: string, props: Partial<QuickSightUserProps> = {}): QuickSightUser {
@@ -412,6 +398,39 @@ describe('a group deleted while it has members', () => {
 });
 
 // ---- RENAME, MOVE ----
+
+describe('a stack that stops declaring its last group or membership', () => {
+  // The grant covers groups on every stack (lib/provider.ts): the Update that removes a user's last
+  // membership, its rollback, and the cleanup Delete of the stack's last group all run under the
+  // policy of a template that declares no group any more.
+  scenario('a deployment that drops every group: the memberships are removed and the group deleted, nothing refused', async () => {
+    const app = new Deployer();
+    await app.deploy((s) => { const v = group(s, 'Viewers', 'viewers'); user(s, 'Bob', 'bob', { groups: [v] }); user(s, 'Carol', 'carol'); });
+    const result = await app.deploy((s) => { user(s, 'Bob', 'bob'); user(s, 'Carol', 'carol'); });
+    expect(result.status).toBe('UPDATE_COMPLETE');
+    expect(state()).toEqual({ groups: {}, users: { bob: [], carol: [] } });
+    expectConverged([app]);
+  });
+
+  scenario('an imported group dropped with a later failure: the rollback puts the membership back under the new policy', async () => {
+    emulator().putGroup({ accountId: ACCOUNT, groupName: 'viewers' });
+    const app = new Deployer();
+    await app.deploy((s) => { user(s, 'Bob', 'bob', { groups: [QuickSightGroup.fromGroupName(s, 'V', 'viewers')] }); });
+    const result = await app.deploy((s) => { user(s, 'Bob', 'bob'); user(s, 'Broken', 'broken', { namespace: 'nowhere' }); });
+    expect(result.status).toBe('UPDATE_ROLLBACK_COMPLETE');
+    expect(state()).toEqual({ groups: { viewers: { members: ['bob'] } }, users: { bob: ['viewers'] } });
+    expect(emulator().calls.filter((c) => c.status === 403)).toEqual([]);
+  });
+
+  scenario('the last group of a stack removed: its cleanup Delete deletes it', async () => {
+    const app = new Deployer();
+    await app.deploy((s) => { group(s, 'Viewers', 'viewers'); user(s, 'Carol', 'carol'); });
+    const result = await app.deploy((s) => { user(s, 'Carol', 'carol'); });
+    expect(result.status).toBe('UPDATE_COMPLETE');
+    expect(app.cfn.released).toEqual([]);
+    expect(state()).toEqual({ groups: {}, users: { carol: [] } });
+  });
+});
 
 describe('group rename and move', () => {
   scenario('rename a group: the new group is created, its members moved to it, the old one deleted after the whole update', async () => {

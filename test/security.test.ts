@@ -13,7 +13,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { ExampleUsersStack } from '../bin/example-stack';
 import { IdentityType, QuickSightUser, UserRole } from '../lib';
-import { HANDLER_ACTIONS } from '../lib/provider';
+import { HANDLER_ACTIONS, HANDLER_GROUP_ACTIONS } from '../lib/provider';
 import { resolveValue, type Template } from './cfn-simulator';
 import { writeFigures } from './reliability/figures';
 import { acknowledgements, awsSolutionsFindings, policyStatements } from './security/checks';
@@ -101,11 +101,11 @@ describe('cdk-nag AwsSolutions', () => {
     const acknowledgedFindings = acknowledged.flatMap((ack) => ack.appliesTo!.map((target) => `/${ack.path} ${ack.id}[${target}]`)).sort();
     const reported = findings.map((f) => `${f.path} ${f.rule}[${f.finding}]`).sort();
     expect(acknowledgedFindings).toEqual(reported);
-    // Only the wildcards the construct needs: user/* of each account and identity region for the handler, <handler ARN>:* for the framework.
+    // Only the wildcards the construct needs: user/* and group/* of each account and identity region for the handler, <handler ARN>:* for the framework.
     for (const ack of acknowledged) {
       expect(ack.path).toMatch(/\/QuickSightUserProvider\/(HandlerRole|FrameworkRole)\/DefaultPolicy\/Resource$/);
       const pattern = ack.path!.includes('HandlerRole')
-        ? /^Resource::arn:(<[^>]+>|[^:<>]+):quicksight:(<[^>]+>|[^:<>]+):(<[^>]+>|[^:<>]+):user\/\*$/
+        ? /^Resource::arn:(<[^>]+>|[^:<>]+):quicksight:(<[^>]+>|[^:<>]+):(<[^>]+>|[^:<>]+):(user|group)\/\*$/
         : /^Resource::<QuickSightUserProviderHandler[0-9A-F]{8}\.Arn>:\*$/;
       for (const target of ack.appliesTo!) expect(target).toMatch(pattern);
     }
@@ -139,16 +139,19 @@ describe('the handler\'s IAM policy', () => {
       for (const resource of s.Resource) expect(resolve(resource)).not.toBe('*');
     }
     const quickSight = statements.filter((s) => s.Action.some((a) => a.startsWith('quicksight:')));
-    expect(quickSight).toHaveLength(1);
-    expect(quickSight[0].policy).toMatch(/^QuickSightUserProviderHandlerRoleDefaultPolicy/);
+    expect(quickSight).toHaveLength(2);
+    for (const s of quickSight) expect(s.policy).toMatch(/^QuickSightUserProviderHandlerRoleDefaultPolicy/);
     expect([...quickSight[0].Action].sort()).toEqual([...HANDLER_ACTIONS].sort());
-    // On the users of each account and identity region in use (not per namespace: a rollback or a
-    // cleanup Delete runs under a policy that may no longer name the old namespace).
-    const inUse = Object.values(template.Resources ?? {}).filter((r) => r.Type === 'Custom::QuickSightUser').map((r) => {
-      const p = resolve(r.Properties) as Record<string, string>;
-      return `arn:aws:quicksight:${p.IdentityRegion}:${p.AwsAccountId}:user/*`;
-    });
-    expect(quickSight[0].Resource.map(resolve).sort()).toEqual([...new Set(inUse)].sort());
+    expect([...quickSight[1].Action].sort()).toEqual([...HANDLER_GROUP_ACTIONS].sort());
+    // On the users and groups of each account and identity region in use (not per namespace: a
+    // rollback or a cleanup Delete runs under a policy that may no longer name the old namespace).
+    const inUse = (kind: string) => Object.values(template.Resources ?? {})
+      .filter((r) => ['Custom::QuickSightUser', 'Custom::QuickSightGroup', 'Custom::QuickSightGroupMembership'].includes(r.Type)).map((r) => {
+        const p = resolve(r.Properties) as Record<string, string>;
+        return `arn:aws:quicksight:${p.IdentityRegion}:${p.AwsAccountId}:${kind}/*`;
+      });
+    expect(quickSight[0].Resource.map(resolve).sort()).toEqual([...new Set(inUse('user'))].sort());
+    expect(quickSight[1].Resource.map(resolve).sort()).toEqual([...new Set(inUse('group'))].sort());
 
     // Logs only to the functions' own log groups; no managed policies.
     for (const s of statements.filter((st) => st.Action.some((a) => a.startsWith('logs:')))) {

@@ -6,7 +6,6 @@
 // each revision (cached: the same revision is synthesized once per test process).
 import { RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import { IdentityType, QuickSightGroup, QuickSightUser, UserRole, type IQuickSightGroup } from '../../lib';
-import { QuickSightUserProvider } from '../../lib/provider';
 import type { Template } from '../cfn-simulator';
 import { synth } from '../reliability/stacks';
 
@@ -82,12 +81,6 @@ export function describeRevision(revision: Revision): string {
 
 /** Declares a revision's users on a stack with the real construct. */
 export function declare(stack: Stack, revision: Revision): void {
-  // Every stack may call the group API, whether or not its users name a group now: a template
-  // whose users no longer name any group would otherwise drop the grant that the Update removing
-  // their last membership (and its rollback) needs: IAM refuses DeleteGroupMembership and the
-  // stack is left in UPDATE_ROLLBACK_FAILED (a construct bug, reported to the lead). The model
-  // grants it on every stack, to explore the rest.
-  QuickSightUserProvider.of(stack).grantGroups(stack.account, stack.region);
   const imported = new Map<string, IQuickSightGroup>();
   const groupOf = (ns: number, name: string) => {
     const key = `${ns}/${name}`;

@@ -11,6 +11,8 @@ import { resolveValue, type PseudoParameters, type ResolveContext, type Template
 import type { PolicyStatement } from '../emulator/quicksight-emulator';
 
 export const CUSTOM_RESOURCE_TYPE = 'Custom::QuickSightUser';
+/** The custom resources the handler serves: users, groups, memberships of imported users. */
+export const CUSTOM_RESOURCE_TYPES = [CUSTOM_RESOURCE_TYPE, 'Custom::QuickSightGroup', 'Custom::QuickSightGroupMembership'];
 
 /** The pseudo parameters the handler tests run with (the emulator's default account and identity region). */
 export const DEFAULT_PSEUDO: PseudoParameters = {
@@ -44,8 +46,8 @@ export function handlerChainOf(template: Template): HandlerChain {
     return getAtt[0];
   };
 
-  const custom = Object.entries(resources).filter(([, r]) => r.Type === CUSTOM_RESOURCE_TYPE);
-  if (custom.length === 0) throw new Error(`The template declares no ${CUSTOM_RESOURCE_TYPE}`);
+  const custom = Object.entries(resources).filter(([, r]) => CUSTOM_RESOURCE_TYPES.includes(r.Type));
+  if (custom.length === 0) throw new Error(`The template declares no ${CUSTOM_RESOURCE_TYPES.join(', ')}`);
   const frameworks = new Set(custom.map(([id, r]) => getAttArn(r.Properties?.ServiceToken, `${id}'s ServiceToken`)));
   if (frameworks.size !== 1) throw new Error(`The custom resources use ${frameworks.size} service tokens; one provider per stack is expected`);
   const [framework] = frameworks;

@@ -71,7 +71,7 @@ export async function deployUsersFile(emulator: QuickSightEmulator, text: string
   for (const stack of [...(groupsStack ? [groupsStack] : []), ...[...stacks].reverse()]) {
     const template = assembly.getStackByName(stack.stackName).template as Template;
     const cfn = new CloudFormationSimulator({ stackName: stack.stackName, budgetMs: 20_000, log: (line) => handlerLog.push(line) });
-    emulator.setPolicy(handlerPolicyOf(asUserTemplate(template), { ...DEFAULT_PSEUDO, ...cfn.pseudo }));
+    emulator.setPolicy(handlerPolicyOf(template, { ...DEFAULT_PSEUDO, ...cfn.pseudo }));
     let result: OperationResult;
     try {
       result = await cfn.deploy(template, stack === groupsStack ? groupsOptions : options);
@@ -83,20 +83,6 @@ export async function deployUsersFile(emulator: QuickSightEmulator, text: string
     if (result.status !== 'CREATE_COMPLETE' && result.status !== 'UPDATE_COMPLETE') break;
   }
   return { stacks: simulators, results };
-}
-
-/**
- * handlerPolicyOf finds the handler's role from the template's Custom::QuickSightUser resources; a
- * groups stack holds Custom::QuickSightGroup ones, served by the same provider and handler. For
- * that walk only (the deployment gets the template as it is), they pass for user resources.
- */
-function asUserTemplate(template: Template): Template {
-  const resources = template.Resources ?? {};
-  if (Object.values(resources).some((r) => r.Type === 'Custom::QuickSightUser')) return template;
-  return {
-    ...template,
-    Resources: Object.fromEntries(Object.entries(resources).map(([id, r]) => [id, r.Type === 'Custom::QuickSightGroup' ? { ...r, Type: 'Custom::QuickSightUser' } : r])),
-  };
 }
 
 /** A user without the handler's tags (its owner marker and their kin): what an adoption must leave unchanged. */

@@ -1,6 +1,7 @@
-// The example users (examples/users.yaml: a few users of each identity type) as one stack, for
-// the tests that synthesize the example app (cfn-lint, cdk-nag). `bin/app.ts` builds the same
-// users from the same file with QuickSightUsersStack.fromUsersFile; the file fits one stack.
+// The example users and groups (examples/users.yaml) as one stack, for the tests that synthesize
+// the example app (cfn-lint, cdk-nag). `bin/app.ts` builds the same users from the same file with
+// QuickSightUsersStack.fromUsersFile (the managed groups in a stack of their own); here the
+// managed groups are declared in the users' stack.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { StackProps } from 'aws-cdk-lib';
@@ -26,10 +27,12 @@ export function readExampleUsers(props: Pick<ExampleUsersStackProps, 'identityRe
 export class ExampleUsersStack extends QuickSightUsersStack {
   constructor(scope: Construct, id: string, props: ExampleUsersStackProps = {}) {
     const { identityRegion, awsAccountId, ...stackProps } = props;
+    const file = readExampleUsers({ identityRegion, awsAccountId });
     super(scope, id, {
-      description: 'QuickSight users declared in users.yaml (quicksight-user-cdk)',
+      description: 'QuickSight users and groups declared in users.yaml (quicksight-user-cdk)',
       ...stackProps,
-      users: readExampleUsers({ identityRegion, awsAccountId }).users,
+      users: file.users,
+      groups: file.groups,
     });
   }
 }

@@ -24,7 +24,7 @@
 // members of a group, are left out of the membership drift).
 //
 // Emails are never printed: an email difference reads "email: differs".
-import { formatUserArn, IdentityType, isMarkerTagKey, partitionOf, PROP_NAMES, type UserSpecField } from '../lib/model';
+import { formatUserArn, IdentityType, isMarkerTagKey, partitionOf, PROP_NAMES, userFieldDifferences } from '../lib/model';
 import {
   countedReader, DEFAULT_READ_CONCURRENCY, listAllGroups, listAllUsers, readGroupMembers, readTags, SdkQuickSightReader,
   type Group, type QuickSightReader, type User,
@@ -379,23 +379,11 @@ function missing(user: DeclaredUser, orphansInNamespace: boolean): DriftItem {
   };
 }
 
-/** The declared fields that QuickSight has otherwise. */
+/** The declared fields that QuickSight has otherwise (compared as the handler compares them: userFieldDifferences). */
 function differences(user: DeclaredUser, current: User, tags: Record<string, string>): FieldDrift[] {
   const { spec } = user;
-  const drift: FieldDrift[] = [];
-  const field = (name: UserSpecField, declared: string | undefined, live: string | undefined) => {
-    if (declared === live) return;
-    drift.push(name === 'Email' ? { field: PROP_NAMES[name], redacted: true } : { field: PROP_NAMES[name], declared, live });
-  };
-  field('IdentityType', spec.IdentityType, current.IdentityType);
-  field('UserRole', spec.UserRole, current.Role);
-  field('Email', spec.Email, current.Email);
-  field('CustomPermissionsName', spec.CustomPermissionsName, current.CustomPermissionsName);
-  const liveProvider = current.ExternalLoginFederationProviderType === 'NONE' ? undefined : current.ExternalLoginFederationProviderType;
-  field('ExternalLoginFederationProviderType', spec.ExternalLoginFederationProviderType, liveProvider);
-  // The provider URL is declared only for CUSTOM_OIDC (COGNITO's is implied), the login id only with a provider.
-  if (spec.ExternalLoginFederationProviderType === 'CUSTOM_OIDC') field('CustomFederationProviderUrl', spec.CustomFederationProviderUrl, current.ExternalLoginFederationProviderUrl);
-  if (spec.ExternalLoginFederationProviderType !== undefined) field('ExternalLoginId', spec.ExternalLoginId, current.ExternalLoginId);
+  const drift: FieldDrift[] = userFieldDifferences(spec, current).map(({ field, declared, live }) =>
+    (field === 'Email' ? { field: PROP_NAMES[field], redacted: true } : { field: PROP_NAMES[field], declared, live }));
 
   const declaredTags = Object.fromEntries((spec.Tags ?? []).map((t) => [t.Key, t.Value]));
   const liveTags = Object.fromEntries(Object.entries(tags).filter(([key]) => !isMarkerTagKey(key)));

@@ -9,7 +9,7 @@
 // CloudFormation never learns of it; and an identity change that could only be made by deregistering
 // the user first is refused.
 import {
-  addressOf, deriveUserName, formatUserArn, IDENTITY_FIELDS, OWNER_TAG_KEY, parseUserArn, PREVIOUS_OWNER_TAG_KEY,
+  addressOf, deriveUserName, formatUserArn, IDENTITY_FIELDS, OWNER_TAG_KEY, parseUserArn, PREVIOUS_OWNER_TAG_KEY, userFieldDifferences,
   type UserAddress, type UserSpec, type UserTag,
 } from '../lib/model';
 import type { DeleteIntent } from './cloudformation';
@@ -412,15 +412,9 @@ function hasExternalLogin(user: User): boolean {
   return user.ExternalLoginFederationProviderType !== undefined && user.ExternalLoginFederationProviderType !== 'NONE';
 }
 
-/** Whether an existing user's updatable fields differ from the declared ones. */
+/** Whether an existing user's updatable fields differ from the declared ones (drift compares the same way). */
 function userDiffers(user: User, spec: UserSpec): boolean {
-  const providerUrl = spec.ExternalLoginFederationProviderType === 'CUSTOM_OIDC' ? spec.CustomFederationProviderUrl : undefined;
-  return user.Email !== spec.Email
-    || user.Role !== spec.UserRole
-    || user.CustomPermissionsName !== spec.CustomPermissionsName
-    || (hasExternalLogin(user) ? user.ExternalLoginFederationProviderType : undefined) !== spec.ExternalLoginFederationProviderType
-    || (providerUrl !== undefined && user.ExternalLoginFederationProviderUrl !== providerUrl)
-    || (spec.ExternalLoginId !== undefined && user.ExternalLoginId !== spec.ExternalLoginId);
+  return userFieldDifferences(spec, user).some((d) => d.field !== 'IdentityType');
 }
 
 /**

@@ -382,3 +382,49 @@ export function describeValue(value: unknown): string {
   // JSON.stringify escapes control characters, so the message stays on one line.
   return JSON.stringify(shown).replace(/^"|"$/g, "'");
 }
+
+// ---- the declared user against the live one ----
+
+/** The fields of a live user that a declaration is compared with (DescribeUser's and ListUsers' User). */
+export interface LiveUserFields {
+  readonly IdentityType?: string;
+  readonly Role?: string;
+  readonly Email?: string;
+  readonly CustomPermissionsName?: string;
+  readonly ExternalLoginFederationProviderType?: string;
+  readonly ExternalLoginFederationProviderUrl?: string;
+  readonly ExternalLoginId?: string;
+}
+
+/** One declared field that the live user has otherwise. */
+export interface FieldDifference {
+  readonly field: UserSpecField;
+  readonly declared: string | undefined;
+  readonly live: string | undefined;
+}
+
+/**
+ * The declared fields a live user has otherwise: one comparison for the handler (whether an
+ * adoption needs UpdateUser) and for drift (what to report). An external login of type NONE is no
+ * external login; the provider URL is compared only for CUSTOM_OIDC (COGNITO's is implied), and the
+ * login id only where it is declared (UpdateUser cannot remove one, so an undeclared id is no
+ * difference a deployment could settle). The identity type is compared too: the handler never
+ * changes it in place.
+ */
+export function userFieldDifferences(spec: UserSpec, live: LiveUserFields): FieldDifference[] {
+  const differences: FieldDifference[] = [];
+  const field = (name: UserSpecField, declared: string | undefined, current: string | undefined) => {
+    if (declared !== current) differences.push({ field: name, declared, live: current });
+  };
+  field('IdentityType', spec.IdentityType, live.IdentityType);
+  field('UserRole', spec.UserRole, live.Role);
+  field('Email', spec.Email, live.Email);
+  field('CustomPermissionsName', spec.CustomPermissionsName, live.CustomPermissionsName);
+  const liveProvider = live.ExternalLoginFederationProviderType === 'NONE' ? undefined : live.ExternalLoginFederationProviderType;
+  field('ExternalLoginFederationProviderType', spec.ExternalLoginFederationProviderType, liveProvider);
+  if (spec.ExternalLoginFederationProviderType === ExternalLoginFederationProviderType.CUSTOM_OIDC) {
+    field('CustomFederationProviderUrl', spec.CustomFederationProviderUrl, live.ExternalLoginFederationProviderUrl);
+  }
+  if (spec.ExternalLoginId !== undefined) field('ExternalLoginId', spec.ExternalLoginId, live.ExternalLoginId);
+  return differences;
+}

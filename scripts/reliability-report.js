@@ -16,7 +16,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const TEST_FILES = ['test/scenarios.test.ts', 'test/faults.test.ts', 'test/fuzz.test.ts', 'test/security.test.ts', 'test/lifecycle-model.test.ts'];
+const TEST_FILES = ['test/scenarios.test.ts', 'test/scenarios-groups.test.ts', 'test/faults.test.ts', 'test/fuzz.test.ts', 'test/security.test.ts', 'test/lifecycle-model.test.ts'];
 const markdown = process.argv.includes('--markdown');
 const long = process.argv.includes('--long');
 
@@ -41,6 +41,7 @@ const read = (name) => {
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 };
 const scenarios = read('scenarios');
+const groups = read('scenarios-groups');
 const faults = read('faults');
 const fuzz = read('fuzz');
 const security = read('security');
@@ -53,7 +54,8 @@ const rows = [
   ['Scenarios (CloudFormation lifecycle, real construct and handler, emulator over HTTP)', `${scenarios.scenarios} passed`],
   ['Events driven in the scenarios', `${scenarios.events} (${list(scenarios.eventsByAnswer)})`],
   ['Users lost / leaked / drifted / re-registered in the scenarios', `${scenarios.lost} / ${scenarios.leaked} / ${scenarios.drifted} / ${scenarios.reRegistered}`],
-  ['Handler log lines checked for emails and invitation URLs', `${scenarios.handlerLogLines}, none found`],
+  ['Group and membership scenarios (IAM enforced, every group\'s members asserted)', `${groups.scenarios} passed, ${groups.events} events, ${groups.callsUnderIam} calls checked against the policy`],
+  ['Handler log lines checked for emails and invitation URLs', `${scenarios.handlerLogLines + groups.handlerLogLines}, none found`],
   ['Fault runs (throttling storm, 500, 503, dropped, slow, all at once, outage)', `${faults.runs} passed`],
   ['Events driven under faults', `${faults.events} (${faults.failedEvents} FAILED with a clear reason, none unanswered; slowest ${Math.round(faults.slowestEventMs)} ms)`],
   ['Faults injected', `${sum(faults.faults)} (${list(faults.faults)})`],

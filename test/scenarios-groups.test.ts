@@ -707,6 +707,19 @@ describe('a user in a group of another stack', () => {
   });
 });
 
+describe('what the handler logs', () => {
+  test('no log line of the group matrix carries an email address or an invitation URL', () => {
+    const invitationUrls = events.map((e) => e.data?.InvitationUrl).filter((url): url is string => !!url);
+    const emails = [...new Set(events.flatMap((e) => [e.resourceProperties.Email, e.oldResourceProperties?.Email]).filter((x): x is string => typeof x === 'string'))];
+    expect(logLines.length).toBeGreaterThan(100);
+    expect(invitationUrls.length).toBeGreaterThan(5);
+    expect(emails.length).toBeGreaterThan(5);
+    const leaks = logLines.filter((line) => /[^\s@"'<>()]+@[^\s@"'<>()]+\.[a-z]{2,}/i.test(line) || /https?:\/\//i.test(line)
+      || emails.some((email) => line.includes(email)) || invitationUrls.some((url) => line.includes(url)));
+    expect(leaks).toEqual([]);
+  });
+});
+
 describe('IAM enforced', () => {
   test('the matrix\'s calls were checked against the policy of the stack that made them', () => {
     expect(figures.callsUnderIam).toBeGreaterThan(100);

@@ -22,6 +22,6 @@ export {
   detectDrift, DriftFormat, DriftKind, formatDrift, formatOrphanWarning, summarizeDrift,
   type DriftItem, type DriftOptions, type DriftReport, type FieldDrift, type OrphanedUser,
 } from './drift';
-export { exportUsers, type ExportOptions, type LeftOutUser, type UnconfirmedIamPath, type UsersExport } from './export';
+export { exportUsers, type ExportOptions, type LeftOutGroup, type LeftOutUser, type UnconfirmedIamPath, type UsersExport } from './export';
 export { SdkQuickSightReader, type QuickSightReader } from './read';
 export { SdkIamReader, type IamIdentity, type IamReader } from './iam';

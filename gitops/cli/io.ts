@@ -21,7 +21,7 @@ export const EXIT = {
   ERROR: 1,
   /** plan --detailed-exitcode: there are changes; drift: there is drift. */
   CHANGES: 2,
-  /** plan --fail-on-destructive: a change deletes or replaces a user, or the deployment would refuse it. */
+  /** plan --fail-on-destructive: a change deletes or replaces a user, deletes a group, or the deployment would refuse it. */
   DESTRUCTIVE: 3,
 } as const;
 

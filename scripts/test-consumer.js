@@ -62,18 +62,20 @@ try {
 
   fs.copyFileSync(path.join(root, 'examples', 'users.yaml'), path.join(app, 'users.yaml'));
   fs.writeFileSync(path.join(app, 'app.ts'), `import { App, Stack } from 'aws-cdk-lib';
-import { IdentityType, QuickSightUser, UserRole } from 'quicksight-user-cdk';
+import { IdentityType, QuickSightGroup, QuickSightUser, UserRole } from 'quicksight-user-cdk';
 import { QuickSightUsersStack, readUsersFile } from 'quicksight-user-cdk/gitops';
 
 const app = new App({ outdir: 'cdk.out' });
 
 // The construct, from the main entry.
 const stack = new Stack(app, 'ConstructUsers', { env: { account: '123456789012', region: 'us-east-1' } });
+const readers = new QuickSightGroup(stack, 'Readers', { groupName: 'readers' });
 new QuickSightUser(stack, 'Zoe', {
   identityType: IdentityType.QUICKSIGHT,
   userName: 'zoe',
   email: 'zoe@example.com',
   role: UserRole.AUTHOR,
+  groups: [readers],
 });
 
 // A users file, through the GitOps subpath.
@@ -99,16 +101,22 @@ app.synth();
   console.log(output.trim());
   const out = path.join(app, 'cdk.out');
   const templates = fs.readdirSync(out).filter((f) => f.endsWith('.template.json'));
-  const users = (file) => Object.values(JSON.parse(fs.readFileSync(path.join(out, file), 'utf8')).Resources ?? {}).filter((r) => r.Type === 'Custom::QuickSightUser').length;
+  const ofType = (file, type) => Object.values(JSON.parse(fs.readFileSync(path.join(out, file), 'utf8')).Resources ?? {}).filter((r) => r.Type === type);
+  const users = (file) => ofType(file, 'Custom::QuickSightUser').length;
   const fileUsers = templates.filter((f) => f !== 'ConstructUsers.template.json').reduce((sum, f) => sum + users(f), 0);
   const expectedFileUsers = readUsers(path.join(app, 'users.yaml'), app);
   check('ConstructUsers (main entry) synthesizes its Custom::QuickSightUser', templates.includes('ConstructUsers.template.json') && users('ConstructUsers.template.json') === 1);
+  const zoe = templates.includes('ConstructUsers.template.json') ? ofType('ConstructUsers.template.json', 'Custom::QuickSightUser')[0] : undefined;
+  check('ConstructUsers synthesizes its Custom::QuickSightGroup, and the user names it in Groups', ofType('ConstructUsers.template.json', 'Custom::QuickSightGroup').length === 1
+    && JSON.stringify(zoe?.Properties?.Groups) === '["readers"]');
+  const groupStacks = templates.filter((f) => f.endsWith('-groups.template.json'));
+  check('the users file\'s managed groups synthesize into a groups stack', groupStacks.length === 1 && ofType(groupStacks[0], 'Custom::QuickSightGroup').length > 0, groupStacks.join(', '));
   check('the users file (gitops subpath) synthesizes one Custom::QuickSightUser per user', fileUsers === expectedFileUsers && fileUsers > 0, `${fileUsers} of ${expectedFileUsers} in ${templates.length - 1} stack(s)`);
   const assets = fs.readdirSync(out).filter((f) => f.startsWith('asset.') && fs.existsSync(path.join(out, f, 'index.js')));
   check('the handler asset is the bundle shipped in the package', assets.length > 0);
 
   const mainEntry = run(process.execPath, ['-e', "console.log(Object.keys(require('quicksight-user-cdk')).sort().join(','))"], app).trim();
-  check('the main entry exports the construct library only', mainEntry === 'ExternalLoginFederationProviderType,IdentityType,QuickSightUser,UserRole', mainEntry);
+  check('the main entry exports the construct library only', mainEntry === 'ExternalLoginFederationProviderType,IdentityType,QuickSightGroup,QuickSightGroupMembership,QuickSightUser,UserRole', mainEntry);
 } catch (error) {
   check('consumer run', false, error.message);
 } finally {

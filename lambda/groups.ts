@@ -24,10 +24,10 @@ export interface GroupStepContext {
   /** Whether this Delete is part of a rollback; throws a HandlerError when it cannot tell. */
   readonly deleteIntent: () => Promise<'rollback' | 'intended'>;
   /**
-   * The logical ids of the other resources of this stack that hold a physical id (not being
-   * deleted); undefined when the stack's resources cannot be listed.
+   * The logical ids of the other resources of this stack (not being deleted) that hold one of
+   * these physical ids; throws a HandlerError when the stack's resources cannot be listed.
    */
-  readonly otherHolders: (physicalResourceId: string) => Promise<string[]>;
+  readonly otherHolders: (physicalResourceIds: readonly string[]) => Promise<string[]>;
 }
 
 export interface GroupOutcome {
@@ -89,7 +89,7 @@ export async function onGroupDelete(api: QuickSightUsers, physicalResourceId: st
     ctx.log({ outcome: `left group '${address.groupName}' in place: a rollback cannot tell a group the failed deployment created from one it adopted (groups carry no owner marker); the next deployment adopts it` });
     return { PhysicalResourceId: physicalResourceId };
   }
-  const holders = await ctx.otherHolders(physicalResourceId);
+  const holders = await ctx.otherHolders([physicalResourceId]);
   if (holders.length > 0) {
     ctx.log({ outcome: `left group '${address.groupName}' in place: ${holders.join(', ')} of this stack manages it now` });
     return { PhysicalResourceId: physicalResourceId };
@@ -170,7 +170,7 @@ export async function onMembershipDelete(api: QuickSightUsers, physicalResourceI
     return { PhysicalResourceId: physicalResourceId };
   }
   const key = membershipIdOf(group, memberName, false);
-  if ((await ctx.otherHolders(key)).length > 0 || (await ctx.otherHolders(`${key}${FOUND_MARK}`)).length > 0) {
+  if ((await ctx.otherHolders([key, `${key}${FOUND_MARK}`])).length > 0) {
     ctx.log({ userName: memberName, outcome: `left in group '${group.groupName}': another resource of this stack declares the membership now` });
     return { PhysicalResourceId: physicalResourceId };
   }

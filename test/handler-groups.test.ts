@@ -206,6 +206,17 @@ describe('group: delete', () => {
     expect(group('analysts')).toBeDefined();
   });
 
+  test.each([
+    [GROUP, quickSightGroup('analysts'), groupArn('analysts')],
+    [MEMBERSHIP, groupMembership('analysts', 'dave'), `${groupArn('analysts')}#member=dave`],
+  ])('%s: an unknown request type is FAILED, never taken for a Delete', async (type, props, physicalId) => {
+    seedGroups('analysts');
+    const event = { ...ofType(deleteEvent(physicalId, props, 'Analysts'), type), RequestType: 'Destroy' } as never;
+    expect(await groupFailure(event)).toBe('Unknown request type "Destroy": expected Create, Update or Delete.');
+    expect(group('analysts')).toBeDefined();
+    expect(emulator().calls).toEqual([]);
+  });
+
   test('a physical id that is not a group ARN (a failed create): nothing to delete', async () => {
     const outcome = await runGroup(ofType(deleteEvent('not-an-arn', quickSightGroup('analysts'), 'Analysts'), GROUP));
     expect(outcome.PhysicalResourceId).toBe('not-an-arn');
@@ -345,6 +356,8 @@ describe('Custom::QuickSightGroupMembership', () => {
 
     await runGroup(ofType(deleteEvent(outcome.PhysicalResourceId, groupMembership('analysts', 'Analysts/dave'), 'Dave'), MEMBERSHIP));
     expect(membersOf('analysts')).toEqual([]);
+    // One listing of the stack's resources answers for both forms of the membership's id.
+    expect(cloudFormationEndpoint().calls.filter((c) => c.action === 'ListStackResources')).toHaveLength(1);
   });
 
   test('a membership that was there is found; a rollback leaves it, an intended delete removes it', async () => {

@@ -4,6 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import {
   formatGroupIssue, parseGroupArn, validateGroupSpec, validateMembershipSpec, type GroupSpec, type GroupValidationIssue, type MembershipSpec,
 } from './group-model';
+import { duplicatePaths, supportedRemovalPolicy, validateAppOnce } from './app-checks';
 import { DEFAULT_NAMESPACE } from './model';
 import { QuickSightUserProvider } from './provider';
 import type { IQuickSightUser } from './quicksight-user';
@@ -218,11 +219,8 @@ export class QuickSightGroup extends QuickSightGroupBase {
     this.awsAccountId = props.awsAccountId ?? stack.account;
     this.identityRegion = props.identityRegion ?? stack.region;
 
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
-    if (removalPolicy !== RemovalPolicy.DESTROY && removalPolicy !== RemovalPolicy.RETAIN) {
-      const name = Object.entries(RemovalPolicy).find(([, value]) => value === removalPolicy)?.[0] ?? removalPolicy;
-      throw new Error(`QuickSightGroup ${this.node.path}: removalPolicy RemovalPolicy.${name} is not supported for a QuickSight group: use RemovalPolicy.DESTROY (delete) or RemovalPolicy.RETAIN (keep)`);
-    }
+    const removalPolicy = supportedRemovalPolicy(props.removalPolicy, (name) =>
+      `QuickSightGroup ${this.node.path}: removalPolicy RemovalPolicy.${name} is not supported for a QuickSight group: use RemovalPolicy.DESTROY (delete) or RemovalPolicy.RETAIN (keep)`);
     const spec: GroupSpec = {
       AwsAccountId: this.awsAccountId,
       Namespace: this.namespace,
@@ -363,23 +361,9 @@ function throwIfInvalid(subject: string, issues: GroupValidationIssue[]): void {
   if (errors.length > 1) throw new Error(`${subject} has ${errors.length} errors:\n- ${errors.join('\n- ')}`);
 }
 
-const GROUP_DUPLICATE_CHECK = Symbol.for('quicksight-user-cdk.group-duplicate-check');
-
 /** Two resources declaring the same group would fight over it: one check per app finds them at synth. */
 function registerGroupDuplicateCheck(group: QuickSightGroup): void {
-  const root = group.node.root as IConstruct & { [GROUP_DUPLICATE_CHECK]?: boolean };
-  if (root[GROUP_DUPLICATE_CHECK]) return;
-  root[GROUP_DUPLICATE_CHECK] = true;
-  root.node.addValidation({
-    validate: () => {
-      const byKey = new Map<string, string[]>();
-      for (const construct of root.node.findAll()) {
-        if (!(construct instanceof QuickSightGroup) || construct._declaredKey === undefined) continue;
-        const key = Token.isUnresolved(construct._declaredKey) ? `${Stack.of(construct).node.path}|${construct._declaredKey}` : construct._declaredKey;
-        byKey.set(key, [...(byKey.get(key) ?? []), construct.node.path]);
-      }
-      return [...byKey.values()].filter((paths) => paths.length > 1).map((paths) =>
-        `QuickSight group declared more than once (${paths.join(', ')}): each group (account, identity region, namespace, name) must be declared by one QuickSightGroup only`);
-    },
-  });
+  validateAppOnce(group, 'quicksight-user-cdk.group-duplicate-check', (root) =>
+    duplicatePaths(root, (c) => (c instanceof QuickSightGroup ? c._declaredKey : undefined)).map((paths) =>
+      `QuickSight group declared more than once (${paths.join(', ')}): each group (account, identity region, namespace, name) must be declared by one QuickSightGroup only`));
 }

@@ -6,6 +6,7 @@ import {
   authenticationMethodOf, DEFAULT_NAMESPACE, deriveUserName, ExternalLoginFederationProviderType, formatIssueInPropTerms, IdentityType, parseUserArn, UserRole,
   validateTags, validateUserSpec, type UserSpec, type UserTag, type ValidationIssue,
 } from './model';
+import { duplicatePaths, supportedRemovalPolicy, validateAppOnce } from './app-checks';
 import { normalizeGroupNames, validateGroupNames } from './group-model';
 import { QuickSightUserProvider } from './provider';
 import { dependOnGroup, placeMismatch, QuickSightGroup, type IQuickSightGroup } from './quicksight-group';
@@ -264,11 +265,8 @@ export class QuickSightUser extends QuickSightUserBase implements ITaggable {
     this.identityRegion = props.identityRegion ?? stack.region;
     this.tags = new TagManager(TagType.MAP, RESOURCE_TYPE, props.tags);
 
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
-    if (removalPolicy !== RemovalPolicy.DESTROY && removalPolicy !== RemovalPolicy.RETAIN) {
-      const name = Object.entries(RemovalPolicy).find(([, value]) => value === removalPolicy)?.[0] ?? removalPolicy;
-      throw new Error(`${this.node.path}: removalPolicy RemovalPolicy.${name} is not supported for a QuickSight user: use RemovalPolicy.DESTROY (deregister) or RemovalPolicy.RETAIN (keep)`);
-    }
+    const removalPolicy = supportedRemovalPolicy(props.removalPolicy, (name) =>
+      `${this.node.path}: removalPolicy RemovalPolicy.${name} is not supported for a QuickSight user: use RemovalPolicy.DESTROY (deregister) or RemovalPolicy.RETAIN (keep)`);
 
     const spec: UserSpec = {
       AwsAccountId: this.awsAccountId,
@@ -429,29 +427,17 @@ function userKey(spec: UserSpec): string | undefined {
   return [spec.AwsAccountId, spec.IdentityRegion, spec.Namespace, name].join('|');
 }
 
-const DUPLICATE_CHECK = Symbol.for('quicksight-user-cdk.duplicate-check');
-
 /**
  * Two resources declaring the same QuickSight user would fight over it, and deleting either
  * would deregister the user the other still declares: one check per app finds them all at synth.
  */
 function registerDuplicateCheck(user: QuickSightUser): void {
-  const root = user.node.root as IConstruct & { [DUPLICATE_CHECK]?: boolean };
-  if (root[DUPLICATE_CHECK]) return;
-  root[DUPLICATE_CHECK] = true;
-  root.node.addValidation({
-    validate: () => {
-      const byKey = new Map<string, string[]>();
-      for (const construct of root.node.findAll()) {
-        if (!(construct instanceof QuickSightUser) || construct._declaredKey === undefined) continue;
-        const key = Token.isUnresolved(construct._declaredKey) ? `${Stack.of(construct).node.path}|${construct._declaredKey}` : construct._declaredKey;
-        byKey.set(key, [...(byKey.get(key) ?? []), construct.node.path]);
-      }
-      const duplicates = [...byKey.values()].filter((paths) => paths.length > 1).map((paths) =>
-        `QuickSight user declared more than once (${paths.join(', ')}): each user (account, identity region, namespace, name) must be declared by one QuickSightUser only`);
-      return [...duplicates, ...mixedAuthenticationMethods(root), ...groupsInIdentityCenterAccounts(root)];
-    },
-  });
+  validateAppOnce(user, 'quicksight-user-cdk.duplicate-check', (root) => [
+    ...duplicatePaths(root, (c) => (c instanceof QuickSightUser ? c._declaredKey : undefined)).map((paths) =>
+      `QuickSight user declared more than once (${paths.join(', ')}): each user (account, identity region, namespace, name) must be declared by one QuickSightUser only`),
+    ...mixedAuthenticationMethods(root),
+    ...groupsInIdentityCenterAccounts(root),
+  ]);
 }
 
 /**

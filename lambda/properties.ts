@@ -18,7 +18,6 @@ const SPEC_FIELDS: UserSpecField[] = [
   'UserName', 'CustomPermissionsName', 'ExternalLoginFederationProviderType', 'CustomFederationProviderUrl',
   'ExternalLoginId', 'Tags',
 ];
-const KNOWN_PROPERTIES = new Set<string>([...SPEC_FIELDS, ADOPT_EXISTING_USER, GROUPS, 'ServiceToken']);
 
 export interface DeclaredUser {
   readonly spec: UserSpec;
@@ -30,10 +29,7 @@ export interface DeclaredUser {
 /** Reads and validates the declared user; throws a HandlerError naming every broken rule. */
 export function readDeclaredUser(properties: Record<string, unknown> | undefined): DeclaredUser {
   const props = properties ?? {};
-  const problems: string[] = [];
-  for (const key of Object.keys(props)) {
-    if (!KNOWN_PROPERTIES.has(key)) problems.push(`${key} is not a property of Custom::QuickSightUser`);
-  }
+  const problems = unknownProperties(props, [...SPEC_FIELDS, ADOPT_EXISTING_USER, GROUPS], 'Custom::QuickSightUser');
   const spec = coerceSpec(props);
   problems.push(...validateUserSpec(spec).map((issue) => formatIssue(issue)));
   const adopt = props[ADOPT_EXISTING_USER];
@@ -113,6 +109,7 @@ function unknownProperties(props: Record<string, unknown>, fields: string[], typ
   return Object.keys(props).filter((key) => !known.has(key)).map((key) => `${key} is not a property of ${type}`);
 }
 
+/** The fields, scalars as strings; an empty string is how a template leaves an optional property unset (Fn::If, parameters). */
 function coerceFields<F extends string>(props: Record<string, unknown>, fields: F[]): Partial<Record<F, unknown>> {
   const spec: Partial<Record<F, unknown>> = {};
   for (const field of fields) {
@@ -139,12 +136,9 @@ export function readPreviousUser(properties: Record<string, unknown> | undefined
 }
 
 function coerceSpec(props: Record<string, unknown>): Partial<Record<UserSpecField, unknown>> {
-  const spec: Partial<Record<UserSpecField, unknown>> = {};
-  for (const field of SPEC_FIELDS) {
-    const value = field === 'Tags' ? coerceTags(props.Tags) : coerceScalar(props[field]);
-    // An empty string is how a template leaves an optional property unset (Fn::If, parameters).
-    if (value !== undefined && value !== '') spec[field] = value;
-  }
+  const spec: Partial<Record<UserSpecField, unknown>> = coerceFields(props, SPEC_FIELDS.filter((field) => field !== 'Tags'));
+  const tags = coerceTags(props.Tags);
+  if (tags !== undefined && tags !== '') spec.Tags = tags;
   return spec;
 }
 

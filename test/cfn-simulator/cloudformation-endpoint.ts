@@ -6,6 +6,9 @@
 // status a test set by hand, and with CloudFormation's ValidationError for any other stack.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { errorXml, xml } from '../emulator/query-xml';
+
+const CLOUDFORMATION_XMLNS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 
 export interface StackStatusSource {
   readonly stackId: string;
@@ -73,18 +76,18 @@ export class CloudFormationEndpoint {
         const stackName = form.get('StackName') ?? '';
         const action = form.get('Action') ?? '';
         if (action !== 'DescribeStacks' && action !== 'ListStackResources') {
-          return answer(400, errorXml('InvalidAction', `Could not find operation ${action} for version 2010-05-15`, requestId));
+          return answer(400, errorXml(CLOUDFORMATION_XMLNS, 'InvalidAction', `Could not find operation ${action} for version 2010-05-15`, requestId));
         }
         const failure = this.failures.shift();
         const tag = action === 'DescribeStacks' ? {} : { action };
         if (failure) {
           this.callLog.push({ ...tag, stackName, status: failure.status });
-          return answer(failure.status, errorXml(failure.code, failure.message, requestId));
+          return answer(failure.status, errorXml(CLOUDFORMATION_XMLNS, failure.code, failure.message, requestId));
         }
         const found = this.find(stackName);
         if (!found) {
           this.callLog.push({ ...tag, stackName, status: 400 });
-          return answer(400, errorXml('ValidationError', `Stack with id ${stackName} does not exist`, requestId));
+          return answer(400, errorXml(CLOUDFORMATION_XMLNS, 'ValidationError', `Stack with id ${stackName} does not exist`, requestId));
         }
         if (action === 'ListStackResources') {
           // One page per 100 resources, as CloudFormation pages them (NextToken is the offset here).
@@ -158,7 +161,7 @@ export class CloudFormationEndpoint {
 }
 
 function describeStacksXml(stackId: string, stackName: string, status: string, requestId: string): string {
-  return `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">
+  return `<DescribeStacksResponse xmlns="${CLOUDFORMATION_XMLNS}">
   <DescribeStacksResult>
     <Stacks>
       <member>
@@ -184,7 +187,7 @@ function listStackResourcesXml(resources: ListedResource[], nextToken: string | 
         <LastUpdatedTimestamp>2026-01-01T00:00:00.000Z</LastUpdatedTimestamp>
         <ResourceStatus>${xml(r.status ?? 'CREATE_COMPLETE')}</ResourceStatus>
       </member>`).join('\n');
-  return `<ListStackResourcesResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">
+  return `<ListStackResourcesResponse xmlns="${CLOUDFORMATION_XMLNS}">
   <ListStackResourcesResult>
     <StackResourceSummaries>
 ${members}
@@ -195,20 +198,4 @@ ${members}
   </ResponseMetadata>
 </ListStackResourcesResponse>
 `;
-}
-
-function errorXml(code: string, message: string, requestId: string): string {
-  return `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">
-  <Error>
-    <Type>Sender</Type>
-    <Code>${xml(code)}</Code>
-    <Message>${xml(message)}</Message>
-  </Error>
-  <RequestId>${requestId}</RequestId>
-</ErrorResponse>
-`;
-}
-
-function xml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { errorXml, xml } from './query-xml';
 
 export interface IamIdentitySeed {
   readonly name: string;
@@ -181,20 +182,4 @@ function callerIdentityXml(accountId: string, arn: string, requestId: string): s
   </ResponseMetadata>
 </GetCallerIdentityResponse>
 `;
-}
-
-function errorXml(namespace: string, code: string, message: string, requestId: string): string {
-  return `<ErrorResponse xmlns="${namespace}">
-  <Error>
-    <Type>Sender</Type>
-    <Code>${xml(code)}</Code>
-    <Message>${xml(message)}</Message>
-  </Error>
-  <RequestId>${requestId}</RequestId>
-</ErrorResponse>
-`;
-}
-
-function xml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }

@@ -1,6 +1,5 @@
 // The QuickSight emulator's groups and group memberships, driven like the user calls: the real
 // @aws-sdk/client-quicksight over HTTP, pointed at it by AWS_ENDPOINT_URL_QUICKSIGHT.
-import { request as httpRequest } from 'node:http';
 import {
   CreateGroupCommand,
   CreateGroupMembershipCommand,
@@ -21,7 +20,8 @@ import {
   paginateListGroups,
   paginateListUserGroups,
 } from '@aws-sdk/client-quicksight';
-import { CREATE_GROUP_STATUS, IDENTITY_CENTER_REFUSAL, QuickSightEmulator, type EmulatorOptions, type UserSeed } from './emulator/quicksight-emulator';
+import { CREATE_GROUP_STATUS, IDENTITY_CENTER_REFUSAL, QuickSightEmulator, type UserSeed } from './emulator/quicksight-emulator';
+import { expectServiceError, failure, useSdkEmulator } from './emulator/sdk-harness';
 import { quickSightModel, readRequest, shapeOf } from './judges/quicksight-model';
 
 const ACCOUNT = '123456789012';
@@ -31,79 +31,13 @@ const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/Role`;
 const groupArn = (name: string, namespace = NS) => `arn:aws:quicksight:${REGION}:${ACCOUNT}:group/${namespace}/${name}`;
 const userArn = (name: string, namespace = NS) => `arn:aws:quicksight:${REGION}:${ACCOUNT}:user/${namespace}/${name}`;
 
+const { client, withEmulator, raw, emulator: theEmulator } = useSdkEmulator(REGION);
 let emulator: QuickSightEmulator;
-const clients: QuickSightClient[] = [];
-const savedEnv = { ...process.env };
-
-beforeAll(async () => {
-  emulator = await QuickSightEmulator.start();
-  process.env.AWS_ENDPOINT_URL_QUICKSIGHT = emulator.endpoint;
-  process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
-  process.env.AWS_SECRET_ACCESS_KEY = 'fake-secret';
+beforeAll(() => {
+  emulator = theEmulator();
 });
-
-afterAll(async () => {
-  await emulator.stop();
-  process.env = savedEnv;
-});
-
-beforeEach(() => emulator.reset());
-
-afterEach(() => {
-  for (const c of clients.splice(0)) c.destroy();
-});
-
-/** A client configured through the environment, like the handler's; maxAttempts 1 unless told. */
-function client(options: { region?: string; maxAttempts?: number; endpoint?: string } = {}): QuickSightClient {
-  const c = new QuickSightClient({
-    region: options.region ?? REGION,
-    maxAttempts: options.maxAttempts ?? 1,
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-  });
-  clients.push(c);
-  return c;
-}
-
-async function failure(promise: Promise<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
-}
-
-async function expectServiceError(promise: Promise<unknown>, name: string, status: number, message?: RegExp | string) {
-  const error = await failure(promise);
-  expect({ name: error.name, status: error.$metadata?.httpStatusCode }).toEqual({ name, status });
-  if (message instanceof RegExp) expect(error.message).toMatch(message);
-  else if (message !== undefined) expect(error.message).toBe(message);
-  return error;
-}
-
-async function withEmulator(options: EmulatorOptions, body: (other: QuickSightEmulator, qs: QuickSightClient) => Promise<void>): Promise<void> {
-  const other = await QuickSightEmulator.start(options);
-  try {
-    await body(other, client({ endpoint: other.endpoint, region: other.identityRegion }));
-  } finally {
-    await other.stop();
-  }
-}
 
 const SIGNED = { authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20261128/us-east-1/quicksight/aws4_request, SignedHeaders=host, Signature=00' };
-
-function raw(method: string, path: string, headers: Record<string, string> = {}, body?: string) {
-  return new Promise<{ status: number; headers: Record<string, unknown>; body: any }>((resolve, reject) => {
-    const req = httpRequest(`${emulator.endpoint}${path}`, { method, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text ? JSON.parse(text) : undefined }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 // ---- calls ----
 

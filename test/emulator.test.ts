@@ -2,7 +2,6 @@
 // @aws-sdk/client-quicksight over HTTP, pointed at it by AWS_ENDPOINT_URL_QUICKSIGHT.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { request as httpRequest } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,67 +22,22 @@ import {
   type UpdateUserCommandInput,
   paginateListUsers,
 } from '@aws-sdk/client-quicksight';
-import { ERROR_STATUS, IDENTITY_CENTER_REFUSAL, QuickSightEmulator, type EmulatorOptions } from './emulator/quicksight-emulator';
+import { ERROR_STATUS, IDENTITY_CENTER_REFUSAL, QuickSightEmulator } from './emulator/quicksight-emulator';
 import { parseArgs } from './emulator/main';
 import { ROUTES } from './emulator/operations';
 import { MAX_RESULTS, SHAPES, TAG_LIST } from './emulator/validation';
+import { expectServiceError, failure, useSdkEmulator } from './emulator/sdk-harness';
 import { memberShape, quickSightModel, readRequest, shapeOf } from './judges/quicksight-model';
 
 const ACCOUNT = '123456789012';
 const NS = 'default';
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/Analyst`;
 
+const { client, closeAfterTest, withEmulator, raw, emulator: theEmulator } = useSdkEmulator('us-east-1');
 let emulator: QuickSightEmulator;
-const clients: QuickSightClient[] = [];
-const savedEnv = { ...process.env };
-
-beforeAll(async () => {
-  emulator = await QuickSightEmulator.start();
-  process.env.AWS_ENDPOINT_URL_QUICKSIGHT = emulator.endpoint;
-  process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
-  process.env.AWS_SECRET_ACCESS_KEY = 'fake-secret';
+beforeAll(() => {
+  emulator = theEmulator();
 });
-
-afterAll(async () => {
-  await emulator.stop();
-  process.env = savedEnv;
-});
-
-beforeEach(() => emulator.reset());
-
-afterEach(() => {
-  for (const c of clients.splice(0)) c.destroy();
-});
-
-/** A client configured only through the environment, like the handler's; maxAttempts 1 unless told. */
-function client(options: { region?: string; maxAttempts?: number; endpoint?: string } = {}): QuickSightClient {
-  const c = new QuickSightClient({
-    region: options.region ?? 'us-east-1',
-    maxAttempts: options.maxAttempts ?? 1,
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-  });
-  clients.push(c);
-  return c;
-}
-
-/** The error a call fails with (fails the test when the call succeeds). */
-async function failure(promise: Promise<unknown>): Promise<any> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
-}
-
-async function expectServiceError(promise: Promise<unknown>, name: string, status: number, message?: RegExp | string) {
-  const error = await failure(promise);
-  expect(error.name).toBe(name);
-  expect(error.$metadata.httpStatusCode).toBe(status);
-  if (message instanceof RegExp) expect(error.message).toMatch(message);
-  else if (message !== undefined) expect(error.message).toBe(message);
-  return error;
-}
 
 const quicksightUser = (overrides: Partial<RegisterUserCommandInput> = {}): RegisterUserCommandInput => ({
   AwsAccountId: ACCOUNT, Namespace: NS, IdentityType: 'QUICKSIGHT', UserName: 'alice', Email: 'alice@example.com', UserRole: 'READER', ...overrides,
@@ -95,30 +49,6 @@ const update = (overrides: Partial<UpdateUserCommandInput> = {}): UpdateUserComm
   AwsAccountId: ACCOUNT, Namespace: NS, UserName: 'alice', Email: 'alice@example.com', Role: 'READER', ...overrides,
 });
 const tags = (n: number, prefix = 'k') => Array.from({ length: n }, (_, i) => ({ Key: `${prefix}${i}`, Value: `v${i}` }));
-
-/** Runs `body` against another emulator (another account, method or policy), with a client pointed at it. */
-async function withEmulator(options: EmulatorOptions, body: (other: QuickSightEmulator, qs: QuickSightClient) => Promise<void>): Promise<void> {
-  const other = await QuickSightEmulator.start(options);
-  try {
-    await body(other, client({ endpoint: other.endpoint, region: other.identityRegion }));
-  } finally {
-    await other.stop();
-  }
-}
-
-/** A raw HTTP exchange with the emulator, for what the SDK cannot send. */
-function raw(method: string, path: string, headers: Record<string, string> = {}, body?: string, endpoint = emulator.endpoint) {
-  return new Promise<{ status: number; headers: Record<string, unknown>; body: any }>((resolve, reject) => {
-    const req = httpRequest(`${endpoint}${path}`, { method, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text ? JSON.parse(text) : undefined }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 const SIGNED = { authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20261128/us-east-1/quicksight/aws4_request, SignedHeaders=host, Signature=00' };
 
 describe('RegisterUser', () => {
@@ -608,8 +538,7 @@ describe('faults', () => {
 
   test('the SDK\'s default retries get through next(\'throttle\', {count: 2})', async () => {
     emulator.faults.next('throttle', { count: 2 });
-    const qs = new QuickSightClient({ region: 'us-east-1' });
-    clients.push(qs);
+    const qs = closeAfterTest(new QuickSightClient({ region: 'us-east-1' }));
     const out = await qs.send(new RegisterUserCommand(quicksightUser()));
     expect(out.$metadata.attempts).toBe(3);
     expect(emulator.calls.map((c) => c.status)).toEqual([429, 429, 201]);

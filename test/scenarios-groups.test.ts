@@ -8,13 +8,12 @@
 import { App, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import { IdentityType, QuickSightGroup, QuickSightUser, UserRole, type IQuickSightGroup, type QuickSightGroupProps, type QuickSightUserProps } from '../lib';
 import {
-  checkState, CloudFormationSimulator, principalIds, reRegistered, type DeployOptions, type EventRecord, type SimulatorOptions, type StateCheckOptions, type Template,
+  checkState, CloudFormationSimulator, principalIds, reRegistered, type EventRecord, type SimulatorOptions, type StateCheckOptions, type Template,
 } from './cfn-simulator';
-import type { PolicyStatement } from './emulator/iam';
 import { useEmulator } from './handler-harness';
-import { DEFAULT_PSEUDO, handlerPolicyOf } from './security/handler-policy';
 import { countEvents, writeFigures } from './reliability/figures';
-import { synth, synthApp } from './reliability/stacks';
+import { EnforcedDeployer } from './reliability/deployer';
+import { synthApp } from './reliability/stacks';
 
 const ACCOUNT = '123456789012';
 const emulator = useEmulator();
@@ -30,28 +29,9 @@ type Build = (stack: Stack) => void;
 const shortId = (logicalId: string) => logicalId.replace(/(Resource)?[0-9A-F]{8}$/, '');
 const describeEvents = (result: { events: readonly EventRecord[] }) => result.events.map((e) => `${e.phase} ${e.requestType} ${shortId(e.logicalId)}${e.status === 'FAILED' ? ' FAILED' : ''}`);
 
-class Deployer {
-  public readonly cfn: CloudFormationSimulator;
-  private policy?: PolicyStatement[];
+class Deployer extends EnforcedDeployer {
   constructor(options: SimulatorOptions = {}) {
-    this.cfn = new CloudFormationSimulator({ budgetMs: 10_000, log: (line) => logLines.push(line), ...options });
-  }
-
-  /** Deploys with IAM enforced: every call is checked against the policy the synthesized template grants. */
-  public async deploy(build: Build | Template, options: DeployOptions = {}) {
-    const template = typeof build === 'function' ? synth(build, { stackName: this.cfn.stackName }) : build;
-    this.policy = handlerPolicyOf(template, { ...DEFAULT_PSEUDO, ...this.cfn.pseudo });
-    emulator().setPolicy(this.policy);
-    const result = await this.cfn.deploy(template, options);
-    events.push(...result.events);
-    return result;
-  }
-
-  public async deleteStack() {
-    emulator().setPolicy(this.policy);
-    const result = await this.cfn.deleteStack();
-    events.push(...result.events);
-    return result;
+    super(emulator, { logLines, events }, options);
   }
 }
 

@@ -10,13 +10,11 @@ import { OWNER_TAG_KEY } from '../lib/model';
 import { adoptedMarkerOf } from '../lambda/ownership';
 import { SdkQuickSightUsers } from '../lambda/quicksight';
 import {
-  checkState, CloudFormationSimulator, principalIds, reRegistered, type DeployOptions, type EventRecord, type SimulatorOptions, type StateCheckOptions,
+  checkState, CloudFormationSimulator, principalIds, reRegistered, type EventRecord, type SimulatorOptions, type StateCheckOptions,
 } from './cfn-simulator';
-import type { PolicyStatement } from './emulator/iam';
 import { useEmulator } from './handler-harness';
-import { DEFAULT_PSEUDO, handlerPolicyOf } from './security/handler-policy';
 import { countEvents, writeFigures } from './reliability/figures';
-import { synth } from './reliability/stacks';
+import { EnforcedDeployer } from './reliability/deployer';
 
 const ACCOUNT = '123456789012';
 const emulator = useEmulator();
@@ -33,34 +31,9 @@ type Build = (stack: Stack) => void;
 const shortId = (logicalId: string) => logicalId.replace(/[0-9A-F]{8}$/, '');
 const logicalIdOf = (cfn: CloudFormationSimulator, id: string) => [...cfn.resources.keys()].find((key) => shortId(key) === id)!;
 
-class Deployer {
-  public readonly cfn: CloudFormationSimulator;
+class Deployer extends EnforcedDeployer {
   constructor(options: SimulatorOptions = {}) {
-    this.cfn = new CloudFormationSimulator({ budgetMs: 10_000, log: (line) => logLines.push(line), ...options });
-  }
-
-  /** The handler role's policy of the template deployed last. */
-  private policy?: PolicyStatement[];
-
-  /**
-   * Deploys with IAM enforced: every call the handler makes is checked against the policy its own
-   * synthesized template grants (CloudFormation updates the role's policy before the users, so the
-   * new template's policy holds for the whole operation, cleanup included).
-   */
-  public async deploy(build: Build, options: DeployOptions = {}) {
-    const template = synth(build, { stackName: this.cfn.stackName });
-    this.policy = handlerPolicyOf(template, { ...DEFAULT_PSEUDO, ...this.cfn.pseudo });
-    emulator().setPolicy(this.policy);
-    const result = await this.cfn.deploy(template, options);
-    events.push(...result.events);
-    return result;
-  }
-
-  public async deleteStack() {
-    emulator().setPolicy(this.policy);
-    const result = await this.cfn.deleteStack();
-    events.push(...result.events);
-    return result;
+    super(emulator, { logLines, events }, options);
   }
 }
 

@@ -143,7 +143,7 @@ export async function onMembershipCreate(api: QuickSightUsers, spec: MembershipS
     ctx.log({ userName: spec.MemberName, outcome: `already a member of group '${group.groupName}'` });
     return { PhysicalResourceId: membershipIdOf(group, spec.MemberName, true) };
   }
-  await addMembers(api, group.namespace, spec.MemberName, [group.groupName], groupAddressLike(group));
+  await addMembers(api, group.namespace, spec.MemberName, [group.groupName], groupAddressLike(group), ctx);
   ctx.log({ userName: spec.MemberName, outcome: `added to group '${group.groupName}'` });
   return { PhysicalResourceId: membershipIdOf(group, spec.MemberName, false) };
 }
@@ -181,6 +181,12 @@ export async function onMembershipDelete(api: QuickSightUsers, physicalResourceI
 
 // ---- MEMBERSHIPS A USER RESOURCE CARRIES ----
 
+/** What the membership steps of a user resource need: the log, and whether the stack rolls back. */
+export interface MembershipContext extends Pick<GroupStepContext, 'log'> {
+  /** Whether the stack is rolling back (false when its status cannot be read). */
+  readonly rollingBack?: () => Promise<boolean>;
+}
+
 /** Where the groups of a user are: the user's account, region and namespace. */
 interface GroupPlace {
   readonly partition: string;
@@ -193,9 +199,9 @@ function groupAddressLike(address: GroupAddress | UserAddress): GroupPlace {
 }
 
 /** A user registered by this event joins every declared group (one call per group). */
-export async function joinGroups(api: QuickSightUsers, user: UserAddress, groups: readonly string[], ctx: Pick<GroupStepContext, 'log'>): Promise<void> {
+export async function joinGroups(api: QuickSightUsers, user: UserAddress, groups: readonly string[], ctx: MembershipContext): Promise<void> {
   if (groups.length === 0) return;
-  await addMembers(api, user.namespace, user.userName, groups, groupAddressLike(user));
+  await addMembers(api, user.namespace, user.userName, groups, groupAddressLike(user), ctx);
   ctx.log({ userName: user.userName, outcome: `added to ${describeGroups(groups)}` });
 }
 
@@ -203,7 +209,7 @@ export async function joinGroups(api: QuickSightUsers, user: UserAddress, groups
  * An adopted user joins the declared groups it is not in yet; groups it is in that the declaration
  * never named are left alone.
  */
-export async function joinMissingGroups(api: QuickSightUsers, user: UserAddress, groups: readonly string[], ctx: Pick<GroupStepContext, 'log'>): Promise<void> {
+export async function joinMissingGroups(api: QuickSightUsers, user: UserAddress, groups: readonly string[], ctx: MembershipContext): Promise<void> {
   if (groups.length === 0) return;
   const current = new Set(await api.listUserGroups(user));
   await joinGroups(api, user, groups.filter((g) => !current.has(g)), ctx);
@@ -214,24 +220,40 @@ export async function joinMissingGroups(api: QuickSightUsers, user: UserAddress,
  * removed only because the declaration that named its group stopped naming it.
  */
 export async function changeGroups(
-  api: QuickSightUsers, user: UserAddress, previous: readonly string[], groups: readonly string[], ctx: Pick<GroupStepContext, 'log'>,
+  api: QuickSightUsers, user: UserAddress, previous: readonly string[], groups: readonly string[], ctx: MembershipContext,
 ): Promise<void> {
   const { add, remove } = membershipChange(previous, groups);
-  await addMembers(api, user.namespace, user.userName, add, groupAddressLike(user));
+  await addMembers(api, user.namespace, user.userName, add, groupAddressLike(user), ctx);
   await removeMembers(api, user.namespace, user.userName, remove, groupAddressLike(user));
   if (add.length > 0 || remove.length > 0) {
     ctx.log({ userName: user.userName, outcome: `groups: ${[...add.map((g) => `+${g}`), ...remove.map((g) => `-${g}`)].join(' ')}` });
   }
 }
 
-async function addMembers(api: QuickSightUsers, namespace: string, memberName: string, groups: readonly string[], place: GroupPlace): Promise<void> {
+/**
+ * Makes the user a member of each group. A group that does not exist fails the event, naming it;
+ * except in a rollback, which puts back a membership of a group deleted since (the groups stack
+ * deploys first, and its cleanup deleted it): there is nothing to put it back in, and failing would
+ * leave the stack in UPDATE_ROLLBACK_FAILED.
+ */
+async function addMembers(
+  api: QuickSightUsers, namespace: string, memberName: string, groups: readonly string[], place: GroupPlace, ctx: MembershipContext,
+): Promise<void> {
   for (const groupName of groups) {
     const group: GroupAddress = { ...place, namespace, groupName };
     try {
       await api.addMember(group, memberName);
     } catch (error) {
       if (!isServiceError(error, 'ResourceNotFoundException')) throw error;
-      throw new HandlerError(`QuickSight user '${memberName}' cannot join group '${groupName}': ${await whichIsMissing(api, group, memberName)}`);
+      const groupMissing = await isGroupMissing(api, group);
+      if (groupMissing && await ctx.rollingBack?.()) {
+        ctx.log({ userName: memberName, outcome: `not put back in group '${groupName}' by the rollback: the group no longer exists` });
+        continue;
+      }
+      const where = `namespace '${group.namespace}' of account ${group.accountId} (identity region ${group.region})`;
+      throw new HandlerError(`QuickSight user '${memberName}' cannot join group '${groupName}': ${groupMissing
+        ? `the group does not exist in ${where}. Declare it (QuickSightGroup, or the users file's groups), create it, or remove it from the user's groups.`
+        : `QuickSight answered that the group or the user '${memberName}' does not exist in ${where}.`}`);
     }
   }
 }
@@ -247,17 +269,14 @@ async function removeMembers(api: QuickSightUsers, namespace: string, memberName
   }
 }
 
-/** Why CreateGroupMembership found nothing: the group, or the user. */
-async function whichIsMissing(api: QuickSightUsers, group: GroupAddress, memberName: string): Promise<string> {
-  const where = `namespace '${group.namespace}' of account ${group.accountId} (identity region ${group.region})`;
+/** Whether the group is gone (DescribeGroup answers 404), after CreateGroupMembership found nothing. */
+async function isGroupMissing(api: QuickSightUsers, group: GroupAddress): Promise<boolean> {
   try {
     await api.describeGroup(group);
+    return false;
   } catch (error) {
-    if (isServiceError(error, 'ResourceNotFoundException')) {
-      return `the group does not exist in ${where}. Declare it (QuickSightGroup, or the users file's groups), create it, or remove it from the user's groups.`;
-    }
+    return isServiceError(error, 'ResourceNotFoundException');
   }
-  return `QuickSight answered that the group or the user '${memberName}' does not exist in ${where}.`;
 }
 
 function describeGroups(groups: readonly string[]): string {

@@ -297,6 +297,27 @@ describe('user memberships (Groups)', () => {
     expect(groupsOf('alice')).toEqual(['analysts']);
   });
 
+  test('a rollback that would put the user back in a group deleted since skips it, rather than leave the stack in UPDATE_ROLLBACK_FAILED', async () => {
+    seedGroups('analysts', 'finance');
+    await run(createEvent(quickSightUser('alice', { Groups: ['analysts', 'finance'] })));
+    // The failed update took alice out of finance; the groups stack's cleanup then deleted finance.
+    await run(updateEvent(userArn('alice'), quickSightUser('alice', { Groups: ['analysts', 'finance'] }), quickSightUser('alice', { Groups: ['analysts'] })));
+    emulator().removeGroup(ACCOUNT, 'default', 'finance');
+    seedGroups('sales');
+    cloudFormationEndpoint().setStatus(STACK_ID, 'UPDATE_ROLLBACK_IN_PROGRESS');
+    await run(updateEvent(userArn('alice'), quickSightUser('alice', { Groups: ['analysts'] }), quickSightUser('alice', { Groups: ['analysts', 'finance', 'sales'] })));
+    expect(groupsOf('alice')).toEqual(['analysts', 'sales']);
+    expect(logLines.some((line) => line.includes("not put back in group 'finance' by the rollback: the group no longer exists"))).toBe(true);
+  });
+
+  test('outside a rollback, an update naming a group deleted since still fails, naming it', async () => {
+    seedGroups('analysts');
+    await run(createEvent(quickSightUser('alice', { Groups: ['analysts'] })));
+    cloudFormationEndpoint().setStatus(STACK_ID, 'UPDATE_IN_PROGRESS');
+    const reason = await failureOf(updateEvent(userArn('alice'), quickSightUser('alice', { Groups: ['analysts'] }), quickSightUser('alice', { Groups: ['analysts', 'finance'] })));
+    expect(reason).toBe("QuickSight user 'alice' cannot join group 'finance': the group does not exist in namespace 'default' of account 123456789012 (identity region us-east-1). Declare it (QuickSightGroup, or the users file's groups), create it, or remove it from the user's groups.");
+  });
+
   test('removing a membership whose group was deleted meanwhile succeeds', async () => {
     seedGroups('analysts', 'finance');
     await run(createEvent(quickSightUser('alice', { Groups: ['analysts', 'finance'] })));
